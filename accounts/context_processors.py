@@ -1,0 +1,9 @@
+from accounts.navigation import menu_for
+
+
+def navigation(request):
+    """The menu of the signed-in user's role, built in Python, not in templates."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": menu_for(user, request.path)}

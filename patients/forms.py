@@ -1,0 +1,175 @@
+import re
+
+from django import forms
+from django.utils import timezone
+
+from patients.models import Patient
+
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
+
+DEMOGRAPHIC_FIELDS = [
+    "first_name", "last_name", "preferred_name", "date_of_birth", "sex",
+    "phone", "email", "address_line1", "address_line2", "city", "postcode",
+    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone",
+    "family_doctor_name", "family_doctor_practice", "family_doctor_phone",
+    "consent_to_treatment_date", "consent_text_version",
+    "preferred_contact", "allow_email", "allow_sms", "appointment_reminders",
+]
+
+CLINICAL_FLAG_FIELDS = [
+    "is_pregnant", "pregnancy_due_date", "has_implanted_device", "implanted_device_details",
+    "bleeding_risk", "has_epilepsy", "needle_phobia_or_fainting",
+    "allergy_nickel", "allergy_latex", "other_allergies", "skin_conditions",
+]
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _clean_phone(value: str) -> str:
+    value = " ".join(value.split())
+    if value and not PHONE_RE.match(value):
+        raise forms.ValidationError(
+            "Enter a phone number using digits, spaces, brackets, dashes and an optional leading +."
+        )
+    return value
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the record's version so that a stale edit is refused, not saved."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+class PatientForm(VersionedForm):
+    """Demographics, contact details, consent and communication preferences:
+    what front desk and practitioners may both see and change."""
+
+    class Meta:
+        model = Patient
+        fields = DEMOGRAPHIC_FIELDS
+        widgets = {
+            "date_of_birth": DATE_WIDGET,
+            "consent_to_treatment_date": DATE_WIDGET,
+        }
+        help_texts = {
+            "preferred_name": "What the patient likes to be called, if not their legal first name.",
+            "consent_text_version": "Version of the consent form the patient signed, e.g. 2026-01.",
+        }
+
+    def clean_first_name(self):
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self):
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_preferred_name(self):
+        return " ".join(self.cleaned_data["preferred_name"].split())
+
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data["phone"])
+
+    def clean_emergency_contact_phone(self):
+        return _clean_phone(self.cleaned_data["emergency_contact_phone"])
+
+    def clean_family_doctor_phone(self):
+        return _clean_phone(self.cleaned_data["family_doctor_phone"])
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if born.year < 1900:
+            raise forms.ValidationError("Enter a date of birth after 1900.")
+        return born
+
+    def clean_consent_to_treatment_date(self):
+        signed = self.cleaned_data["consent_to_treatment_date"]
+        if signed and signed > timezone.localdate():
+            raise forms.ValidationError("Consent cannot be dated in the future.")
+        return signed
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("preferred_contact")
+        if channel == Patient.ContactChannel.EMAIL and not data.get("email"):
+            self.add_error("email", "An e-mail address is needed when e-mail is the preferred way to contact.")
+        if channel in (Patient.ContactChannel.SMS, Patient.ContactChannel.PHONE) and not data.get("phone"):
+            self.add_error("phone", "A phone number is needed for the preferred way to contact.")
+        if channel == Patient.ContactChannel.POST and not (data.get("address_line1") and data.get("postcode")):
+            self.add_error("address_line1", "An address with postcode is needed when post is the preferred way to contact.")
+        if data.get("consent_to_treatment_date") and not data.get("consent_text_version"):
+            self.add_error("consent_text_version", "Say which version of the consent text was signed.")
+        return data
+
+
+class NewPatientForm(PatientForm):
+    """Creating a patient warns first when the same person may already exist."""
+
+    confirm_not_duplicate = forms.BooleanField(
+        required=False,
+        label="I have checked the records above: this is a different person.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.possible_duplicates = []
+        del self.fields["version"]
+
+    def clean(self):
+        data = super().clean()
+        if {"first_name", "last_name", "date_of_birth"} <= data.keys():
+            self.possible_duplicates = list(
+                Patient.objects.same_person_as(
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    date_of_birth=data["date_of_birth"],
+                )[:10]
+            )
+        if self.possible_duplicates and not data.get("confirm_not_duplicate"):
+            raise forms.ValidationError(
+                "A patient with the same name and date of birth already exists. "
+                "Open that record instead, or tick the box to confirm this is a different person.",
+                code="possible_duplicate",
+            )
+        return data
+
+
+class ClinicalFlagsForm(VersionedForm):
+    """Contraindications and cautions (DOMAIN.md). Practitioners only."""
+
+    class Meta:
+        model = Patient
+        fields = CLINICAL_FLAG_FIELDS
+        widgets = {"pregnancy_due_date": DATE_WIDGET, "skin_conditions": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        data = super().clean()
+        due = data.get("pregnancy_due_date")
+        if due and not data.get("is_pregnant"):
+            self.add_error("pregnancy_due_date", "A due date needs the pregnant box ticked.")
+        if due:
+            today = timezone.localdate()
+            if not (today.replace(year=today.year - 1) <= due <= today.replace(year=today.year + 1)):
+                self.add_error("pregnancy_due_date", "Enter a due date within a year of today.")
+        if data.get("implanted_device_details") and not data.get("has_implanted_device"):
+            self.add_error("implanted_device_details", "Tick the implanted device box, or clear the details.")
+        return data
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search patients",
+        required=False,
+        max_length=100,
+        help_text="Name, preferred name, date of birth (e.g. 1980-03-14 or 14/03/1980), phone or patient number.",
+    )
+    archived = forms.BooleanField(label="Search archived patients", required=False)
+
+    def clean_q(self):
+        # NUL bytes and control characters cannot be stored or searched.
+        return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable()).strip()

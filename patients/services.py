@@ -1,0 +1,86 @@
+"""Writes to patient records: atomic, audited, and refusing stale edits."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.services import changed_fields, record
+from patients.models import Patient
+
+
+class StaleEdit(Exception):
+    """The record changed since the form was opened."""
+
+    message = (
+        "Someone else changed this record since you opened it. Your changes were not saved: "
+        "reload the page to see the current record, then make your change again."
+    )
+
+
+@transaction.atomic
+def register_patient(*, form, by) -> Patient:
+    patient = form.save()
+    patient.refresh_from_db(fields=["patient_number"])
+    record(
+        "patients.patient.created",
+        actor=by,
+        obj=patient,
+        patient=patient,
+        data={"patient_number": patient.patient_number, "duplicate_confirmed": bool(form.cleaned_data.get("confirm_not_duplicate"))},
+    )
+    return patient
+
+
+@transaction.atomic
+def update_patient(*, form, by, action: str = "patients.patient.changed") -> Patient:
+    """Save a PatientForm or ClinicalFlagsForm if the record is still at the
+    version the form was opened with."""
+    patient = form.instance
+    current = Patient.objects.select_for_update().only("version").get(pk=patient.pk)
+    submitted = form.cleaned_data.get("version")
+    if submitted is not None and submitted != current.version:
+        raise StaleEdit
+    if not form.changed_data:
+        return patient
+    fields = list(form.changed_data)
+    if action == "patients.clinical_flags.changed":
+        patient.clinical_flags_updated_at = timezone.now()
+        fields.append("clinical_flags_updated_at")
+    patient.version = F("version") + 1
+    patient.save(update_fields=[*fields, "version", "updated_at"])
+    patient.refresh_from_db(fields=["version"])
+    record(action, actor=by, obj=patient, patient=patient, data={"changes": changed_fields(form)})
+    return patient
+
+
+@transaction.atomic
+def archive_patient(*, patient: Patient, by) -> None:
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.archived_at is not None:
+        return
+    locked.archived_at = timezone.now()
+    locked.save(update_fields=["archived_at", "updated_at"])
+    record("patients.patient.archived", actor=by, obj=locked, patient=locked)
+
+
+@transaction.atomic
+def restore_patient(*, patient: Patient, by) -> None:
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.archived_at is None:
+        return
+    locked.archived_at = None
+    locked.save(update_fields=["archived_at", "updated_at"])
+    record("patients.patient.restored", actor=by, obj=locked, patient=locked)
+
+
+def record_patient_viewed(*, patient: Patient, by, clinical: bool) -> None:
+    """Staff reading contact details (and clinical flags) is audited."""
+    record(
+        "patients.patient.viewed",
+        actor=by,
+        obj=patient,
+        patient=patient,
+        data={"clinical_flags_shown": clinical},
+    )

@@ -1,0 +1,113 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import require
+from accounts.roles import Capability
+from patients import services
+from patients.forms import ClinicalFlagsForm, NewPatientForm, PatientForm, PatientSearchForm
+from patients.models import Patient
+
+PAGE_SIZE = 25
+
+
+def get_patient_for_user(request, uuid) -> Patient:
+    """The one way views look up a patient: 404 unless this user may see it."""
+    return get_object_or_404(Patient.objects.visible_to(request.user), uuid=uuid)
+
+
+@require_GET
+@require(Capability.VIEW_PATIENTS)
+def patient_list(request):
+    form = PatientSearchForm(request.GET)
+    patients = Patient.objects.visible_to(request.user)
+    query, archived = "", False
+    if form.is_valid():
+        query, archived = form.cleaned_data["q"], form.cleaned_data["archived"]
+    patients = patients.archived() if archived else patients.active()
+    if query:
+        patients = patients.search(query)
+    page = Paginator(patients.only(*LIST_COLUMNS), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": query, "archived": archived}
+    template = "patients/list_results.html" if request.htmx else "patients/list.html"
+    return render(request, template, context)
+
+
+LIST_COLUMNS = [
+    "uuid", "patient_number", "first_name", "last_name", "preferred_name",
+    "date_of_birth", "phone", "archived_at",
+]
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.EDIT_PATIENTS)
+def patient_create(request):
+    form = NewPatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = services.register_patient(form=form, by=request.user)
+        messages.success(request, f"{patient.display_name} was added as {patient.patient_number}.")
+        return redirect("patients:detail", uuid=patient.uuid)
+    return render(request, "patients/create.html", {"form": form})
+
+
+@require_GET
+@require(Capability.VIEW_PATIENTS)
+def patient_detail(request, uuid):
+    patient = get_patient_for_user(request, uuid)
+    show_clinical = request.user.can(Capability.VIEW_CLINICAL)
+    services.record_patient_viewed(patient=patient, by=request.user, clinical=show_clinical)
+    context = {
+        "patient": patient,
+        "clinical_flags": patient.clinical_flags if show_clinical else None,
+        "can_edit": request.user.can(Capability.EDIT_PATIENTS),
+        "can_edit_clinical": request.user.can(Capability.EDIT_CLINICAL),
+        "can_archive": request.user.can(Capability.ARCHIVE_PATIENTS),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+def _edit(request, uuid, form_class, template, action):
+    patient = get_patient_for_user(request, uuid)
+    form = form_class(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient(form=form, by=request.user, action=action)
+        except services.StaleEdit as stale:
+            form.add_error(None, stale.message)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("patients:detail", uuid=patient.uuid)
+    return render(request, template, {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.EDIT_PATIENTS)
+def patient_edit(request, uuid):
+    return _edit(request, uuid, PatientForm, "patients/edit.html", "patients.patient.changed")
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.EDIT_CLINICAL)
+def patient_flags_edit(request, uuid):
+    return _edit(
+        request, uuid, ClinicalFlagsForm, "patients/flags_edit.html", "patients.clinical_flags.changed"
+    )
+
+
+@require_POST
+@require(Capability.ARCHIVE_PATIENTS)
+def patient_archive(request, uuid):
+    patient = get_patient_for_user(request, uuid)
+    services.archive_patient(patient=patient, by=request.user)
+    messages.success(request, f"{patient.display_name} was archived. The record is kept and can be restored.")
+    return redirect("patients:detail", uuid=patient.uuid)
+
+
+@require_POST
+@require(Capability.ARCHIVE_PATIENTS)
+def patient_restore(request, uuid):
+    patient = get_patient_for_user(request, uuid)
+    services.restore_patient(patient=patient, by=request.user)
+    messages.success(request, f"{patient.display_name} was restored.")
+    return redirect("patients:detail", uuid=patient.uuid)

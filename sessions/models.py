@@ -1,0 +1,1 @@
+# Treatment session records arrive with the treatment-session issue (#4).

@@ -1,0 +1,68 @@
+"""Shared fixtures: named personas for every role (STYLE.md, convention 13)."""
+
+import os
+
+import pytest
+
+from tests.factories import PatientFactory, PractitionerFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in
+# browser tests are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def clinic_admin(db):
+    return UserFactory(clinic_admin=True, email="admin@clinic.test", full_name="Ada Admin")
+
+
+@pytest.fixture
+def front_desk(db):
+    return UserFactory(email="desk@clinic.test", full_name="Fran Desk")
+
+
+@pytest.fixture
+def practitioner(db):
+    return PractitionerFactory(user__email="prac@clinic.test", user__full_name="Pat Practitioner")
+
+
+@pytest.fixture
+def other_practitioner(db):
+    return PractitionerFactory(user__email="other.prac@clinic.test", user__full_name="Olly Other")
+
+
+@pytest.fixture
+def patient_a(db):
+    user = UserFactory(patient=True, email="alice@patient.test", full_name="Alice Able")
+    return PatientFactory(first_name="Alice", last_name="Able", user=user)
+
+
+@pytest.fixture
+def patient_b(db):
+    user = UserFactory(patient=True, email="bob@patient.test", full_name="Bob Baker")
+    return PatientFactory(first_name="Bob", last_name="Baker", user=user)
+
+
+@pytest.fixture
+def personas(clinic_admin, front_desk, practitioner, patient_a):
+    """Each role's user, keyed by the role names the access matrix uses."""
+    return {
+        "anonymous": None,
+        "patient": patient_a.user,
+        "front_desk": front_desk,
+        "practitioner": practitioner.user,
+        "clinic_admin": clinic_admin,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the test client in as a user (or not at all, for None)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
