@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "patients",
     "practitioners",
     "sessions.apps.SessionsConfig",
+    "demo",
 ]
 
 MIDDLEWARE = [
