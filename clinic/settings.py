@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "clinic",
     "accounts",
     "audit",
     "patients",
@@ -108,7 +109,8 @@ TEMPLATES = [
 WSGI_APPLICATION = "clinic.wsgi.application"
 
 # --- Database: PostgreSQL only -------------------------------------------------
-if env.str("DATABASE_URL", default=""):
+EMBEDDED_POSTGRES = not env.str("DATABASE_URL", default="")
+if not EMBEDDED_POSTGRES:
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL server.")

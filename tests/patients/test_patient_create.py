@@ -56,12 +56,17 @@ def test_it_saves_a_confirmed_different_person(client_for, front_desk):
         ({"date_of_birth": "1980-02-30"}, "date_of_birth"),
         ({"phone": "call me maybe"}, "phone"),
         ({"email": "", "preferred_contact": "email"}, "email"),
-        ({"consent_to_treatment_date": "2026-01-01", "consent_text_version": ""}, "consent_text_version"),
+        (
+            {"consent_to_treatment_date": "2026-01-01", "consent_text_version": ""},
+            "consent_text_version",
+        ),
         ({"first_name": "x" * 500}, "first_name"),
         ({"sex": "robot"}, "sex"),
     ],
 )
-def test_it_rejects_bad_input_with_a_message_and_saves_nothing(client_for, front_desk, change, field):
+def test_it_rejects_bad_input_with_a_message_and_saves_nothing(
+    client_for, front_desk, change, field
+):
     r = client_for(front_desk).post(URL, {**VALID, **change})
     assert r.status_code == 200
     assert field in r.context["form"].errors

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    """The project package, installed for its management commands."""
+
+    name = "clinic"
