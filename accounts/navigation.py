@@ -31,6 +31,10 @@ def menu_for(user, current_path: str) -> list[NavItem]:
         if capability is None or user.can(capability)
     ]
     # The entry whose URL is the longest prefix of the current path is active.
-    matches = [url for _, url in entries if current_path == url or current_path.startswith(url) and url != "/"]
+    matches = [
+        url
+        for _, url in entries
+        if current_path == url or (current_path.startswith(url) and url != "/")
+    ]
     current = max(matches, key=len, default=None)
     return [NavItem(label, url, url == current) for label, url in entries]

@@ -20,7 +20,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_label = models.CharField(max_length=254, blank=True, help_text="e-mail as typed, for failed logins")
+    actor_label = models.CharField(
+        max_length=254, blank=True, help_text="e-mail as typed, for failed logins"
+    )
     action = models.CharField(max_length=80)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

@@ -14,9 +14,7 @@ MASKED_KEYS = ("password", "secret", "token")
 
 
 def _mask(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: ("***" if any(m in k.lower() for m in MASKED_KEYS) else v) for k, v in data.items()
-    }
+    return {k: ("***" if any(m in k.lower() for m in MASKED_KEYS) else v) for k, v in data.items()}
 
 
 def record(
@@ -34,7 +32,9 @@ def record(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label or (getattr(actor, "email", "") or ""),
         object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj is not None else "",
+        object_id=str(getattr(obj, "uuid", None) or getattr(obj, "pk", ""))
+        if obj is not None
+        else "",
         patient=patient,
         client_address=client_address.get(),
         data=_mask(data or {}),
@@ -47,5 +47,8 @@ def changed_fields(form) -> dict[str, dict[str, str]]:
     for name in form.changed_data:
         old = form.initial.get(name)
         new = form.cleaned_data.get(name)
-        changes[name] = {"from": "" if old is None else str(old), "to": "" if new is None else str(new)}
+        changes[name] = {
+            "from": "" if old is None else str(old),
+            "to": "" if new is None else str(new),
+        }
     return changes

@@ -25,7 +25,9 @@ def first_broken_link() -> BrokenLink | None:
         while rows := cursor.fetchmany(5000):
             for row_id, position, prev_hash, stored, recomputed in rows:
                 if position != expected_position:
-                    return BrokenLink(row_id, position, f"expected position {expected_position}: a row is missing")
+                    return BrokenLink(
+                        row_id, position, f"expected position {expected_position}: a row is missing"
+                    )
                 if prev_hash != previous_hash:
                     return BrokenLink(row_id, position, "does not link to the previous row's hash")
                 if stored != recomputed:

@@ -8,18 +8,43 @@ from patients.models import Patient
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
 
 DEMOGRAPHIC_FIELDS = [
-    "first_name", "last_name", "preferred_name", "date_of_birth", "sex",
-    "phone", "email", "address_line1", "address_line2", "city", "postcode",
-    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone",
-    "family_doctor_name", "family_doctor_practice", "family_doctor_phone",
-    "consent_to_treatment_date", "consent_text_version",
-    "preferred_contact", "allow_email", "allow_sms", "appointment_reminders",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postcode",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "family_doctor_name",
+    "family_doctor_practice",
+    "family_doctor_phone",
+    "consent_to_treatment_date",
+    "consent_text_version",
+    "preferred_contact",
+    "allow_email",
+    "allow_sms",
+    "appointment_reminders",
 ]
 
 CLINICAL_FLAG_FIELDS = [
-    "is_pregnant", "pregnancy_due_date", "has_implanted_device", "implanted_device_details",
-    "bleeding_risk", "has_epilepsy", "needle_phobia_or_fainting",
-    "allergy_nickel", "allergy_latex", "other_allergies", "skin_conditions",
+    "is_pregnant",
+    "pregnancy_due_date",
+    "has_implanted_device",
+    "implanted_device_details",
+    "bleeding_risk",
+    "has_epilepsy",
+    "needle_phobia_or_fainting",
+    "allergy_nickel",
+    "allergy_latex",
+    "other_allergies",
+    "skin_conditions",
 ]
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -97,13 +122,24 @@ class PatientForm(VersionedForm):
         data = super().clean()
         channel = data.get("preferred_contact")
         if channel == Patient.ContactChannel.EMAIL and not data.get("email"):
-            self.add_error("email", "An e-mail address is needed when e-mail is the preferred way to contact.")
-        if channel in (Patient.ContactChannel.SMS, Patient.ContactChannel.PHONE) and not data.get("phone"):
+            self.add_error(
+                "email", "An e-mail address is needed when e-mail is the preferred way to contact."
+            )
+        if channel in (Patient.ContactChannel.SMS, Patient.ContactChannel.PHONE) and not data.get(
+            "phone"
+        ):
             self.add_error("phone", "A phone number is needed for the preferred way to contact.")
-        if channel == Patient.ContactChannel.POST and not (data.get("address_line1") and data.get("postcode")):
-            self.add_error("address_line1", "An address with postcode is needed when post is the preferred way to contact.")
+        if channel == Patient.ContactChannel.POST and not (
+            data.get("address_line1") and data.get("postcode")
+        ):
+            self.add_error(
+                "address_line1",
+                "An address with postcode is needed when post is the preferred way to contact.",
+            )
         if data.get("consent_to_treatment_date") and not data.get("consent_text_version"):
-            self.add_error("consent_text_version", "Say which version of the consent text was signed.")
+            self.add_error(
+                "consent_text_version", "Say which version of the consent text was signed."
+            )
         return data
 
 
@@ -145,7 +181,10 @@ class ClinicalFlagsForm(VersionedForm):
     class Meta:
         model = Patient
         fields = CLINICAL_FLAG_FIELDS
-        widgets = {"pregnancy_due_date": DATE_WIDGET, "skin_conditions": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "pregnancy_due_date": DATE_WIDGET,
+            "skin_conditions": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def clean(self):
         data = super().clean()
@@ -154,10 +193,14 @@ class ClinicalFlagsForm(VersionedForm):
             self.add_error("pregnancy_due_date", "A due date needs the pregnant box ticked.")
         if due:
             today = timezone.localdate()
-            if not (today.replace(year=today.year - 1) <= due <= today.replace(year=today.year + 1)):
+            if not (
+                today.replace(year=today.year - 1) <= due <= today.replace(year=today.year + 1)
+            ):
                 self.add_error("pregnancy_due_date", "Enter a due date within a year of today.")
         if data.get("implanted_device_details") and not data.get("has_implanted_device"):
-            self.add_error("implanted_device_details", "Tick the implanted device box, or clear the details.")
+            self.add_error(
+                "implanted_device_details", "Tick the implanted device box, or clear the details."
+            )
         return data
 
 

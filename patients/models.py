@@ -114,7 +114,9 @@ class Patient(models.Model):
 
     # Communication preferences.
     preferred_contact = models.CharField(
-        "preferred way to contact", max_length=10, choices=ContactChannel.choices,
+        "preferred way to contact",
+        max_length=10,
+        choices=ContactChannel.choices,
         default=ContactChannel.EMAIL,
     )
     allow_email = models.BooleanField("may e-mail", default=True)
@@ -124,24 +126,33 @@ class Patient(models.Model):
     # Clinical flags (DOMAIN.md, contraindications and cautions): practitioners only.
     is_pregnant = models.BooleanField("pregnant", default=False)
     pregnancy_due_date = models.DateField("due date", null=True, blank=True)
-    has_implanted_device = models.BooleanField("pacemaker or implanted electrical device", default=False)
+    has_implanted_device = models.BooleanField(
+        "pacemaker or implanted electrical device", default=False
+    )
     implanted_device_details = models.CharField(max_length=200, blank=True)
     bleeding_risk = models.BooleanField("anticoagulants or bleeding disorder", default=False)
     has_epilepsy = models.BooleanField("epilepsy", default=False)
-    needle_phobia_or_fainting = models.BooleanField("needle phobia or history of fainting", default=False)
+    needle_phobia_or_fainting = models.BooleanField(
+        "needle phobia or history of fainting", default=False
+    )
     allergy_nickel = models.BooleanField("nickel allergy", default=False)
     allergy_latex = models.BooleanField("latex allergy", default=False)
     other_allergies = models.CharField(max_length=200, blank=True)
     skin_conditions = models.TextField(
-        "skin conditions", blank=True,
+        "skin conditions",
+        blank=True,
         help_text="Local infection, lesion or lymphoedema, and where: never needle there.",
     )
     clinical_flags_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # An optional portal account for the patient.
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="patient", verbose_name="portal account",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patient",
+        verbose_name="portal account",
     )
 
     # Never deleted: archived records are hidden from the default search only.
@@ -155,8 +166,13 @@ class Patient(models.Model):
     search_text = models.GeneratedField(
         expression=fold_sql(
             Concat(
-                F("first_name"), Value(" "), F("last_name"), Value(" "),
-                F("preferred_name"), Value(" "), F("patient_number"),
+                F("first_name"),
+                Value(" "),
+                F("last_name"),
+                Value(" "),
+                F("preferred_name"),
+                Value(" "),
+                F("patient_number"),
             )
         ),
         output_field=models.TextField(),

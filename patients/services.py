@@ -28,7 +28,10 @@ def register_patient(*, form, by) -> Patient:
         actor=by,
         obj=patient,
         patient=patient,
-        data={"patient_number": patient.patient_number, "duplicate_confirmed": bool(form.cleaned_data.get("confirm_not_duplicate"))},
+        data={
+            "patient_number": patient.patient_number,
+            "duplicate_confirmed": bool(form.cleaned_data.get("confirm_not_duplicate")),
+        },
     )
     return patient
 

@@ -22,7 +22,16 @@ def _build_pairs() -> tuple[str, str]:
             src.append(ch)
             dst.append(base.lower())
     # Letters that do not decompose but are read as a plain letter.
-    for ch, plain in {"Ø": "o", "ø": "o", "Đ": "d", "đ": "d", "Ł": "l", "ł": "l", "Ħ": "h", "ħ": "h"}.items():
+    for ch, plain in {
+        "Ø": "o",
+        "ø": "o",
+        "Đ": "d",
+        "đ": "d",
+        "Ł": "l",
+        "ł": "l",
+        "Ħ": "h",
+        "ħ": "h",
+    }.items():
         src.append(ch)
         dst.append(plain)
     return "".join(src), "".join(dst)

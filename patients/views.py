@@ -35,8 +35,14 @@ def patient_list(request):
 
 
 LIST_COLUMNS = [
-    "uuid", "patient_number", "first_name", "last_name", "preferred_name",
-    "date_of_birth", "phone", "archived_at",
+    "uuid",
+    "patient_number",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "phone",
+    "archived_at",
 ]
 
 
@@ -91,7 +97,11 @@ def patient_edit(request, uuid):
 @require(Capability.EDIT_CLINICAL)
 def patient_flags_edit(request, uuid):
     return _edit(
-        request, uuid, ClinicalFlagsForm, "patients/flags_edit.html", "patients.clinical_flags.changed"
+        request,
+        uuid,
+        ClinicalFlagsForm,
+        "patients/flags_edit.html",
+        "patients.clinical_flags.changed",
     )
 
 
@@ -100,7 +110,9 @@ def patient_flags_edit(request, uuid):
 def patient_archive(request, uuid):
     patient = get_patient_for_user(request, uuid)
     services.archive_patient(patient=patient, by=request.user)
-    messages.success(request, f"{patient.display_name} was archived. The record is kept and can be restored.")
+    messages.success(
+        request, f"{patient.display_name} was archived. The record is kept and can be restored."
+    )
     return redirect("patients:detail", uuid=patient.uuid)
 
 

@@ -27,7 +27,9 @@ class Practitioner(models.Model):
     licence_expiry = models.DateField()
     qualifications = models.TextField(blank=True)
     calendar_colour = models.CharField(
-        max_length=7, default="#2f6f8f", help_text="Colour of this practitioner's appointments, as #rrggbb."
+        max_length=7,
+        default="#2f6f8f",
+        help_text="Colour of this practitioner's appointments, as #rrggbb.",
     )
     is_active = models.BooleanField(default=True)
 

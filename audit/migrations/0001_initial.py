@@ -7,35 +7,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('actor_label', models.CharField(blank=True, help_text='e-mail as typed, for failed logins', max_length=254)),
-                ('action', models.CharField(max_length=80)),
-                ('object_type', models.CharField(blank=True, max_length=80)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('client_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('chain_position', models.BigIntegerField(editable=False, null=True, unique=True)),
-                ('prev_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "occurred_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                (
+                    "actor_label",
+                    models.CharField(
+                        blank=True, help_text="e-mail as typed, for failed logins", max_length=254
+                    ),
+                ),
+                ("action", models.CharField(max_length=80)),
+                ("object_type", models.CharField(blank=True, max_length=80)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("client_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("chain_position", models.BigIntegerField(editable=False, null=True, unique=True)),
+                ("prev_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['patient', '-occurred_at'], name='audit_patient_time_idx'), models.Index(fields=['actor', '-occurred_at'], name='audit_actor_time_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["patient", "-occurred_at"], name="audit_patient_time_idx"),
+                    models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time_idx"),
+                ],
             },
         ),
     ]

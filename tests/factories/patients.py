@@ -11,7 +11,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    date_of_birth = factory.Faker("date_between", start_date=datetime.date(1940, 1, 1), end_date=datetime.date(2004, 12, 31))
+    date_of_birth = factory.Faker(
+        "date_between", start_date=datetime.date(1940, 1, 1), end_date=datetime.date(2004, 12, 31)
+    )
     sex = factory.Iterator([Patient.Sex.FEMALE, Patient.Sex.MALE])
     phone = factory.Sequence(lambda n: f"07700 9{n:05d}")
     email = factory.LazyAttribute(lambda p: f"{p.first_name}.{p.last_name}@example.net".lower())
@@ -25,5 +27,13 @@ class PatientFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         patient = super()._create(model_class, *args, **kwargs)
         # patient_number and the search columns are computed by PostgreSQL.
-        patient.refresh_from_db(fields=["patient_number", "search_text", "first_name_folded", "last_name_folded", "phone_digits"])
+        patient.refresh_from_db(
+            fields=[
+                "patient_number",
+                "search_text",
+                "first_name_folded",
+                "last_name_folded",
+                "phone_digits",
+            ]
+        )
         return patient

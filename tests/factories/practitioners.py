@@ -13,5 +13,7 @@ class PractitionerFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, practitioner=True)
     licence_number = factory.Sequence(lambda n: f"BAcC-{10000 + n}")
     licence_issuing_body = "British Acupuncture Council"
-    licence_expiry = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+    licence_expiry = factory.LazyFunction(
+        lambda: datetime.date.today() + datetime.timedelta(days=365)
+    )
     qualifications = "BSc (Hons) Acupuncture"
