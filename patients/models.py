@@ -152,6 +152,7 @@ class Patient(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="patient",
+        limit_choices_to={"role": "patient"},
         verbose_name="portal account",
     )
 

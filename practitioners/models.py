@@ -20,7 +20,10 @@ class Practitioner(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="practitioner",
+        limit_choices_to={"role": "practitioner"},
     )
     licence_number = models.CharField(max_length=50, unique=True)
     licence_issuing_body = models.CharField(max_length=150)

@@ -47,3 +47,14 @@ def test_the_practitioner_sees_an_expired_licence_warning(client_for, practition
     practitioner.save(update_fields=["licence_expiry"])
     r = client_for(practitioner.user).get("/")
     assert "Licence expired" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_carry_security_headers_and_a_strict_csp(client_for, front_desk):
+    r = client_for(front_desk).get("/patients/")
+    csp = r["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r["X-Frame-Options"] == "DENY"
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in r.content.decode()
