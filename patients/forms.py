@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
@@ -193,9 +194,7 @@ class ClinicalFlagsForm(VersionedForm):
             self.add_error("pregnancy_due_date", "A due date needs the pregnant box ticked.")
         if due:
             today = timezone.localdate()
-            if not (
-                today.replace(year=today.year - 1) <= due <= today.replace(year=today.year + 1)
-            ):
+            if abs(due - today) > timedelta(days=366):
                 self.add_error("pregnancy_due_date", "Enter a due date within a year of today.")
         if data.get("implanted_device_details") and not data.get("has_implanted_device"):
             self.add_error(
