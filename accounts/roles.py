@@ -26,6 +26,12 @@ class Capability(StrEnum):
     # Clinical flags (pregnancy, pacemaker, ...) and, later, clinical notes.
     VIEW_CLINICAL = "view_clinical"
     EDIT_CLINICAL = "edit_clinical"
+    # The calendar: every practitioner's appointments (no clinical notes).
+    VIEW_CALENDAR = "view_calendar"
+    # Book, move, cancel and check in anyone's appointments; keep the waitlist.
+    BOOK_APPOINTMENTS = "book_appointments"
+    # Change the appointments of one's own calendar.
+    EDIT_OWN_APPOINTMENTS = "edit_own_appointments"
     # The practitioner directory.
     VIEW_PRACTITIONERS = "view_practitioners"
     # Staff, rooms, appointment types, settings; the Django admin.
@@ -44,6 +50,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ARCHIVE_PATIENTS,
             Capability.VIEW_PRACTITIONERS,
             Capability.MANAGE_CLINIC,
+            Capability.VIEW_CALENDAR,
+            Capability.BOOK_APPOINTMENTS,
         }
     ),
     Role.FRONT_DESK: frozenset(
@@ -52,6 +60,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_PATIENTS,
             Capability.ARCHIVE_PATIENTS,
             Capability.VIEW_PRACTITIONERS,
+            Capability.VIEW_CALENDAR,
+            Capability.BOOK_APPOINTMENTS,
         }
     ),
     Role.PRACTITIONER: frozenset(
@@ -61,6 +71,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_CLINICAL,
             Capability.EDIT_CLINICAL,
             Capability.VIEW_PRACTITIONERS,
+            Capability.VIEW_CALENDAR,
+            Capability.EDIT_OWN_APPOINTMENTS,
         }
     ),
     Role.PATIENT: frozenset({Capability.USE_PORTAL}),

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "audit",
     "patients",
     "practitioners",
+    "scheduling",
+    "notifications",
     "sessions.apps.SessionsConfig",
     "demo",
 ]

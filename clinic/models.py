@@ -1,0 +1,59 @@
+from django.db import models
+from django.db.models import F, Q
+
+
+class ClinicSettings(models.Model):
+    """The clinic's own rules, edited by the clinic admin. One row (id = 1)."""
+
+    name = models.CharField(max_length=150, default="Back Pain Acupuncture Clinic")
+    address = models.TextField(blank=True, default="12 High Street\nLondon\nN1 1AA")
+    phone = models.CharField(max_length=30, blank=True, default="020 7946 0000")
+    email = models.EmailField(blank=True, default="clinic@example.com")
+
+    # Booking rules.
+    slot_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        choices=[(m, f"{m} minutes") for m in (5, 10, 15, 20, 30, 60)],
+        help_text="Grid of the calendar and of 'find a time', in minutes.",
+    )
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A cancellation closer than this to the appointment is late."
+    )
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        default=24, help_text="Reminders go out this many hours before an appointment."
+    )
+
+    # Retention of needles (DOMAIN.md: usually 20–30 minutes).
+    retention_min_minutes = models.PositiveSmallIntegerField(default=20)
+    retention_max_minutes = models.PositiveSmallIntegerField(default=30)
+
+    # Online booking by patients through the portal.
+    online_booking_enabled = models.BooleanField(default=False)
+    online_min_notice_hours = models.PositiveSmallIntegerField(default=24)
+    online_max_days_ahead = models.PositiveSmallIntegerField(default=60)
+    online_max_upcoming = models.PositiveSmallIntegerField(
+        default=3, help_text="At most this many upcoming appointments per patient."
+    )
+
+    class Meta:
+        verbose_name = "clinic settings"
+        verbose_name_plural = "clinic settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="clinic_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__in=[5, 10, 15, 20, 30, 60]),
+                name="clinic_settings_slot_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_min_minutes__lt=F("retention_max_minutes")),
+                name="clinic_settings_retention_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def load(cls) -> "ClinicSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings

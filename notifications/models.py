@@ -1,0 +1,67 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class OutboundMessage(models.Model):
+    """One message to a patient about an appointment, and what became of it.
+
+    Rows are written in the same transaction as the change they announce
+    (status ``queued``) and delivered after commit or by ``send_reminders``;
+    delivery takes a row lock (SKIP LOCKED) so no message goes out twice.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Booking confirmation"
+        CHANGE = "change", "Change of appointment"
+        CANCELLATION = "cancellation", "Cancellation"
+        REMINDER = "reminder", "Reminder"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="messages"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(max_length=254)
+    # The appointment's iCalendar SEQUENCE when the message was made.
+    sequence = models.PositiveIntegerField(default=0)
+    # For reminders: the start time reminded about (a moved appointment gets a new one).
+    about_start_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # At most one reminder per appointment and start time, whoever runs the job.
+            models.UniqueConstraint(
+                fields=["appointment", "about_start_at"],
+                condition=Q(kind="reminder"),
+                name="notifications_one_reminder_per_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
+                name="notifications_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(status="queued"), name="notif_queued_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"

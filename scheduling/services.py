@@ -1,0 +1,282 @@
+"""Appointment workflows: each runs in one transaction, writes the
+appointment's history and the audit trail, and queues the patient's messages.
+
+Double booking is refused by PostgreSQL (exclusion constraints); this module
+turns that refusal into a ``BookingError`` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit.services import record
+from clinic.models import ClinicSettings
+from notifications.models import OutboundMessage
+from notifications.services import queue_for
+from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
+
+PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
+ROOM_CONSTRAINT = "scheduling_no_room_double_booking"
+
+
+class BookingError(ValidationError):
+    """A booking or change the clinic's rules refuse."""
+
+
+class StaleAppointment(BookingError):
+    def __init__(self):
+        super().__init__(
+            "Someone else changed this appointment since you opened it. Nothing was saved: "
+            "reload to see the current booking."
+        )
+
+
+def _snapshot(appointment: Appointment) -> dict:
+    return {
+        "start_at": appointment.start_at.isoformat(),
+        "end_at": appointment.end_at.isoformat(),
+        "practitioner": appointment.practitioner_id,
+        "room": appointment.room_id,
+        "status": appointment.status,
+    }
+
+
+def _conflict_message(error: IntegrityError, appointment: Appointment) -> str | None:
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    when = timezone.localtime(appointment.start_at).strftime("%a %d %b %H:%M")
+    if constraint == PRACTITIONER_CONSTRAINT:
+        return (
+            f"{appointment.practitioner} already has an appointment at {when} "
+            "(or overlapping it). Choose another time or practitioner."
+        )
+    if constraint == ROOM_CONSTRAINT:
+        return f"{appointment.room} is already taken at {when}. Choose another room or time."
+    return None
+
+
+def _save_or_explain(appointment: Appointment, **save_kwargs) -> None:
+    """Save inside a savepoint; an overlap refused by PostgreSQL becomes a BookingError."""
+    try:
+        with transaction.atomic():
+            appointment.save(**save_kwargs)
+    except IntegrityError as error:
+        message = _conflict_message(error, appointment)
+        if message is None:
+            raise
+        raise BookingError(message, code="double_booking") from error
+
+
+def _log(appointment, kind, *, by, before=None, note="", action):
+    AppointmentEvent.objects.create(
+        appointment=appointment,
+        kind=kind,
+        by=by if by is not None and by.is_authenticated else None,
+        before=before or {},
+        after=_snapshot(appointment),
+        note=note,
+    )
+    record(
+        action,
+        actor=by,
+        obj=appointment,
+        patient=appointment.patient,
+        data={"before": before or {}, "after": _snapshot(appointment), "note": note},
+    )
+
+
+@transaction.atomic
+def book_appointment(
+    *,
+    patient,
+    practitioner,
+    room,
+    appointment_type,
+    start_at: datetime,
+    by,
+    end_at: datetime | None = None,
+    outside_hours_reason: str = "",
+    notes: str = "",
+    booked_online: bool = False,
+) -> Appointment:
+    if patient.is_archived:
+        raise BookingError("This patient's record is archived: restore it before booking.")
+    end_at = end_at or start_at + appointment_type.duration
+    appointment = Appointment(
+        patient=patient,
+        practitioner=practitioner,
+        room=room,
+        appointment_type=appointment_type,
+        start_at=start_at,
+        end_at=end_at,
+        blocked_until=end_at + appointment_type.buffer,
+        outside_hours_reason=outside_hours_reason,
+        notes=notes,
+        booked_online=booked_online,
+        booked_by=by if by is not None and by.is_authenticated else None,
+    )
+    _save_or_explain(appointment)
+    _log(appointment, AppointmentEvent.Kind.BOOKED, by=by, action="scheduling.appointment.booked")
+    queue_for(appointment, OutboundMessage.Kind.CONFIRMATION)
+    return appointment
+
+
+def _locked(appointment: Appointment, version: int | None) -> Appointment:
+    current = (
+        Appointment.objects.select_for_update()
+        .select_related("patient", "practitioner__user", "room", "appointment_type")
+        .get(pk=appointment.pk)
+    )
+    if version is not None and version != current.version:
+        raise StaleAppointment
+    return current
+
+
+@transaction.atomic
+def move_appointment(
+    *,
+    appointment: Appointment,
+    start_at: datetime,
+    end_at: datetime,
+    practitioner,
+    room,
+    by,
+    version: int | None = None,
+    outside_hours_reason: str = "",
+) -> Appointment:
+    """Reschedule or resize; the history keeps where it was before."""
+    current = _locked(appointment, version)
+    if current.status != Appointment.Status.BOOKED:
+        raise BookingError(
+            f"Only booked appointments can be moved; this one is {current.get_status_display().lower()}."
+        )
+    if end_at <= start_at:
+        raise BookingError("The appointment must end after it starts.")
+    before = _snapshot(current)
+    current.start_at, current.end_at = start_at, end_at
+    current.blocked_until = end_at + current.appointment_type.buffer
+    current.practitioner, current.room = practitioner, room
+    if outside_hours_reason:
+        current.outside_hours_reason = outside_hours_reason
+    current.sequence = F("sequence") + 1
+    current.version = F("version") + 1
+    _save_or_explain(
+        current,
+        update_fields=[
+            "start_at", "end_at", "blocked_until", "practitioner", "room",
+            "outside_hours_reason", "sequence", "version", "updated_at",
+        ],
+    )  # fmt: skip
+    current.refresh_from_db(fields=["sequence", "version"])
+    _log(
+        current,
+        AppointmentEvent.Kind.MOVED,
+        by=by,
+        before=before,
+        action="scheduling.appointment.moved",
+    )
+    queue_for(current, OutboundMessage.Kind.CHANGE)
+    return current
+
+
+@transaction.atomic
+def change_status(
+    *, appointment: Appointment, status: str, by, version: int | None = None
+) -> Appointment:
+    """Arrive, start treatment, complete, or mark a no-show (cancelling has its own service)."""
+    current = _locked(appointment, version)
+    if status == Appointment.Status.CANCELLED:
+        raise BookingError("Use cancel to cancel an appointment: it needs a reason.")
+    if not current.can_become(status):
+        raise BookingError(
+            f"An appointment that is {current.get_status_display().lower()} cannot become "
+            f"{Appointment.Status(status).label.lower()}."
+        )
+    if status == Appointment.Status.NO_SHOW and current.start_at > timezone.now():
+        raise BookingError("An appointment cannot be a no-show before it starts.")
+    before = _snapshot(current)
+    current.status = status
+    current.version = F("version") + 1
+    current.save(update_fields=["status", "version", "updated_at"])
+    current.refresh_from_db(fields=["version"])
+    _log(
+        current,
+        AppointmentEvent.Kind.STATUS,
+        by=by,
+        before=before,
+        action=f"scheduling.appointment.{status}",
+    )
+    return current
+
+
+@transaction.atomic
+def cancel_appointment(
+    *,
+    appointment: Appointment,
+    by,
+    cancelled_by: str,
+    reason: str,
+    version: int | None = None,
+) -> Appointment:
+    """Cancel with a reason; inside the clinic's notice period it is a late cancellation."""
+    current = _locked(appointment, version)
+    if not current.can_become(Appointment.Status.CANCELLED):
+        raise BookingError(
+            f"An appointment that is {current.get_status_display().lower()} cannot be cancelled."
+        )
+    reason = reason.strip()
+    if not reason:
+        raise BookingError("Say why the appointment is cancelled.")
+    now = timezone.now()
+    notice = timedelta(hours=ClinicSettings.load().late_cancellation_hours)
+    before = _snapshot(current)
+    current.status = Appointment.Status.CANCELLED
+    current.cancelled_at = now
+    current.cancelled_by = cancelled_by
+    current.cancellation_reason = reason
+    current.late_cancellation = current.start_at - now < notice
+    current.sequence = F("sequence") + 1
+    current.version = F("version") + 1
+    current.save(
+        update_fields=[
+            "status", "cancelled_at", "cancelled_by", "cancellation_reason",
+            "late_cancellation", "sequence", "version", "updated_at",
+        ]
+    )  # fmt: skip
+    current.refresh_from_db(fields=["sequence", "version"])
+    _log(
+        current,
+        AppointmentEvent.Kind.CANCELLED,
+        by=by,
+        before=before,
+        note=reason,
+        action="scheduling.appointment.cancelled",
+    )
+    queue_for(current, OutboundMessage.Kind.CANCELLATION)
+    return current
+
+
+def waitlist_matches(appointment: Appointment):
+    """Waiting patients who could take the time a cancellation freed."""
+    local = timezone.localtime(appointment.start_at)
+    entries = (
+        WaitlistEntry.objects.filter(
+            status=WaitlistEntry.Status.WAITING,
+            earliest_date__lte=local.date(),
+            latest_date__gte=local.date(),
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner_id=appointment.practitioner_id))
+        .select_related("patient", "practitioner__user", "appointment_type")
+        .order_by("created_at")
+    )
+    return [
+        entry
+        for entry in entries
+        if (entry.earliest_time is None or entry.earliest_time <= local.time())
+        and (entry.latest_time is None or local.time() <= entry.latest_time)
+        and entry.appointment_type.duration_minutes <= appointment.duration_minutes
+    ]
