@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from patients.forms import DEMOGRAPHIC_FIELDS
+from patients.forms import CLINICAL_FLAG_FIELDS, DEMOGRAPHIC_FIELDS
 from patients.models import Patient
 
 
@@ -15,6 +15,12 @@ class PatientAdmin(admin.ModelAdmin):
     fields = ["patient_number", *DEMOGRAPHIC_FIELDS, "user", "archived_at"]
     readonly_fields = ["patient_number", "archived_at"]
     raw_id_fields = ["user"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # No filtering by clinical flags through the URL (?is_pregnant__exact=1).
+        if lookup.split("__")[0] in CLINICAL_FLAG_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def has_delete_permission(self, request, obj=None):
         return False

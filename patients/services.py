@@ -9,6 +9,8 @@ from django.utils import timezone
 from audit.services import changed_fields, record
 from patients.models import Patient
 
+CLINICAL_FLAGS_CHANGED = "patients.clinical_flags.changed"
+
 
 class StaleEdit(Exception):
     """The record changed since the form was opened."""
@@ -48,13 +50,20 @@ def update_patient(*, form, by, action: str = "patients.patient.changed") -> Pat
     if not form.changed_data:
         return patient
     fields = list(form.changed_data)
-    if action == "patients.clinical_flags.changed":
+    if action == CLINICAL_FLAGS_CHANGED:
         patient.clinical_flags_updated_at = timezone.now()
         fields.append("clinical_flags_updated_at")
     patient.version = F("version") + 1
     patient.save(update_fields=[*fields, "version", "updated_at"])
     patient.refresh_from_db(fields=["version"])
-    record(action, actor=by, obj=patient, patient=patient, data={"changes": changed_fields(form)})
+    # Clinical values stay out of the audit trail, which non-clinical staff can
+    # read: it says which flags changed, the record says what they are now.
+    data = (
+        {"changed_fields": form.changed_data}
+        if action == CLINICAL_FLAGS_CHANGED
+        else {"changes": changed_fields(form)}
+    )
+    record(action, actor=by, obj=patient, patient=patient, data=data)
     return patient
 
 

@@ -11,6 +11,12 @@ from tests.factories import PatientFactory, PractitionerFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests log in hundreds of times; the slow production hasher adds nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def clinic_admin(db):
     return UserFactory(clinic_admin=True, email="admin@clinic.test", full_name="Ada Admin")

@@ -6,16 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='patient',
-            name='user',
-            field=models.OneToOneField(blank=True, limit_choices_to={'role': 'patient'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='patient', to=settings.AUTH_USER_MODEL, verbose_name='portal account'),
+            model_name="patient",
+            name="user",
+            field=models.OneToOneField(
+                blank=True,
+                limit_choices_to={"role": "patient"},
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="patient",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="portal account",
+            ),
         ),
     ]

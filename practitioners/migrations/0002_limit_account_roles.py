@@ -6,16 +6,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practitioners', '0001_initial'),
+        ("practitioners", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='practitioner',
-            name='user',
-            field=models.OneToOneField(limit_choices_to={'role': 'practitioner'}, on_delete=django.db.models.deletion.PROTECT, related_name='practitioner', to=settings.AUTH_USER_MODEL),
+            model_name="practitioner",
+            name="user",
+            field=models.OneToOneField(
+                limit_choices_to={"role": "practitioner"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="practitioner",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

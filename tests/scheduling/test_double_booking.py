@@ -17,30 +17,32 @@ START = datetime.datetime(2030, 1, 7, 10, 0, tzinfo=datetime.UTC)
 @pytest.mark.django_db
 def test_the_database_refuses_an_overlap_for_the_same_practitioner():
     first = AppointmentFactory(start_at=START)
-    with pytest.raises(IntegrityError, match="scheduling_no_practitioner_double_booking"):
-        with transaction.atomic():
-            AppointmentFactory(
-                practitioner=first.practitioner,
-                start_at=START + datetime.timedelta(minutes=30),
-            )
+    with (
+        pytest.raises(IntegrityError, match="scheduling_no_practitioner_double_booking"),
+        transaction.atomic(),
+    ):
+        AppointmentFactory(
+            practitioner=first.practitioner, start_at=START + datetime.timedelta(minutes=30)
+        )
 
 
 @pytest.mark.django_db
 def test_the_database_refuses_an_overlap_in_the_same_room():
     first = AppointmentFactory(start_at=START)
-    with pytest.raises(IntegrityError, match="scheduling_no_room_double_booking"):
-        with transaction.atomic():
-            AppointmentFactory(room=first.room, start_at=START)
+    with (
+        pytest.raises(IntegrityError, match="scheduling_no_room_double_booking"),
+        transaction.atomic(),
+    ):
+        AppointmentFactory(room=first.room, start_at=START)
 
 
 @pytest.mark.django_db
 def test_the_buffer_after_an_appointment_blocks_too():
     first = AppointmentFactory(start_at=START)  # 45 min + 15 min buffer
-    with pytest.raises(IntegrityError):
-        with transaction.atomic():
-            AppointmentFactory(
-                practitioner=first.practitioner, start_at=START + datetime.timedelta(minutes=50)
-            )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AppointmentFactory(
+            practitioner=first.practitioner, start_at=START + datetime.timedelta(minutes=50)
+        )
     AppointmentFactory(
         practitioner=first.practitioner, start_at=START + datetime.timedelta(hours=1)
     )

@@ -1,0 +1,80 @@
+"""Real-browser tests: Playwright driving Debian's Chromium (never a downloaded one).
+
+Run them alone with ``pytest -m browser``; skip them with ``-m "not browser"``.
+Without Chromium they are skipped on a workstation, but fail in CI (``CI`` set).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 10_000
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM_PATH).exists():
+        message = f"Chromium not found at {CHROMIUM_PATH} (set CHROMIUM_PATH, or apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI a missing browser is an error, not a skip
+        pytest.skip(message)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def viewport():
+    """Desktop by default; parametrize ``viewport`` (e.g. with PHONE) to change it."""
+    return DESKTOP
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)  # seen by the page fixture's teardown
+    return report
+
+
+@pytest.fixture
+def page(browser, viewport, request):
+    """A fresh browser context (no cookies) per test; a screenshot if the test fails."""
+    context = browser.new_context(viewport=viewport, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = request.config.rootpath / "test-artifacts"
+        folder.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        page.screenshot(path=folder / f"{name}.png", full_page=True)
+    context.close()
+
+
+def login(page, live_server, email, password):
+    """Log in through the real login form, as a person would."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
