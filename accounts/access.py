@@ -27,3 +27,19 @@ def require(*capabilities: Capability):
         return wrapped
 
     return decorator
+
+
+def require_any(*capabilities: Capability):
+    """Decorate a view so that users with at least one of the capabilities may call it."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not any(request.user.can(c) for c in capabilities):
+                raise PermissionDenied("Your role does not give access to this page.")
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capabilities = capabilities
+        return wrapped
+
+    return decorator

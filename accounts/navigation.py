@@ -18,6 +18,7 @@ class NavItem:
 MENU = [
     ("Home", "home", None),
     ("Patients", "patients:list", Capability.VIEW_PATIENTS),
+    ("Book", "scheduling:book", Capability.BOOK_APPOINTMENTS),
     ("New patient", "patients:create", Capability.EDIT_PATIENTS),
     ("Practitioners", "practitioners:list", Capability.VIEW_PRACTITIONERS),
     ("Clinic admin", "admin:index", Capability.MANAGE_CLINIC),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("patients/", include("patients.urls")),
     path("practitioners/", include("practitioners.urls")),
+    path("calendar/", include("scheduling.urls")),
     path("admin/", admin.site.urls),
 ]
 

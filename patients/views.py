@@ -67,6 +67,11 @@ def patient_detail(request, uuid):
         "patient": patient,
         "clinical_flags": patient.clinical_flags if show_clinical else None,
         "can_edit": request.user.can(Capability.EDIT_PATIENTS),
+        "can_book": not patient.is_archived
+        and (
+            request.user.can(Capability.BOOK_APPOINTMENTS)
+            or request.user.can(Capability.EDIT_OWN_APPOINTMENTS)
+        ),
         "can_edit_clinical": request.user.can(Capability.EDIT_CLINICAL),
         "can_archive": request.user.can(Capability.ARCHIVE_PATIENTS),
     }

@@ -164,8 +164,7 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(start_at__lt=end, blocked_until__gt=start)
 
     def editable_by(self, user):
-        """Appointments this user may change: front desk and admin any,
-        practitioners their own."""
+        """Appointments this user may change (as Appointment.changeable_by)."""
         if user.can(Capability.BOOK_APPOINTMENTS):
             return self
         if user.can(Capability.EDIT_OWN_APPOINTMENTS):
@@ -305,6 +304,25 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    def changeable_by(self, user) -> bool:
+        """Front desk and admin change any appointment; practitioners their own."""
+        return user.can(Capability.BOOK_APPOINTMENTS) or (
+            user.can(Capability.EDIT_OWN_APPOINTMENTS) and self.practitioner.user_id == user.id
+        )
+
+    @property
+    def is_movable(self) -> bool:
+        return self.status == self.Status.BOOKED
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.can_become(self.Status.CANCELLED)
+
+    def next_statuses(self) -> list["Appointment.Status"]:
+        """The lifecycle steps offered as buttons (cancelling has its own form)."""
+        order = [s for s in self.Status if s != self.Status.CANCELLED]
+        return [s for s in order if s in self.TRANSITIONS[self.status]]
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]

@@ -114,6 +114,75 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
 # fmt: on
 
 
+# --- Scheduling: staff see every calendar; practitioners change only their own ---
+
+
+def _appointment(practitioner, patient):
+    from tests.factories.scheduling import AppointmentFactory
+
+    return AppointmentFactory(practitioner=practitioner, patient=patient)
+
+
+def own_appointment(o):
+    """An appointment in the `practitioner` persona's own calendar."""
+    return {"uuid": _appointment(o.practitioner, o.patient_a).uuid}
+
+
+def others_appointment(o):
+    """An appointment in another practitioner's calendar."""
+    from tests.factories import PractitionerFactory
+
+    return {"uuid": _appointment(PractitionerFactory(), o.patient_b).uuid}
+
+
+def no_such_appointment(o):
+    return {"uuid": "00000000-0000-4000-8000-000000000000"}
+
+
+TO_APPOINTMENT = Redirect("/calendar/appointments/{uuid}/")
+
+
+def change_page(kwargs, variant="", practitioner=200, method=GET, ok=200) -> Row:
+    """A page that changes an appointment: front desk and admin any, practitioners their own."""
+    return Row(
+        method,
+        anonymous=LOGIN,
+        patient=403,
+        front_desk=ok,
+        practitioner=practitioner,
+        clinic_admin=ok,
+        kwargs=kwargs,
+        variant=variant,
+    )
+
+
+# fmt: off
+MATRIX |= {
+    "scheduling:book": staff_page(),
+    "scheduling:patient-options": staff_page(query="q=able"),
+    "scheduling:appointment": (
+        staff_page(kwargs=own_appointment),
+        staff_page(kwargs=others_appointment, variant="another practitioner's appointment"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_appointment, variant="no such appointment"),
+    ),
+    "scheduling:move": (
+        change_page(own_appointment),
+        change_page(others_appointment, "another practitioner's appointment", practitioner=403),
+    ),
+    "scheduling:cancel": (
+        change_page(own_appointment),
+        change_page(others_appointment, "another practitioner's appointment", practitioner=403),
+    ),
+    # POST without a status: nothing changes and the page says so.
+    "scheduling:status": (
+        change_page(own_appointment, method=POST, ok=TO_APPOINTMENT, practitioner=TO_APPOINTMENT),
+        change_page(others_appointment, "another practitioner's appointment", method=POST, ok=TO_APPOINTMENT, practitioner=403),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_appointment, variant="GET"),
+    ),
+}
+# fmt: on
+
+
 # --- The Django admin: for the clinic admin (is_staff) only ---------------------
 #
 # Signed-in non-staff users are sent to the admin login by AdminSite.admin_view.
@@ -140,7 +209,9 @@ def model_admin_row(clinic_admin, **kwargs) -> Row:
 
 
 # Every app label with a registered ModelAdmin (the admin:app_list regex).
-ADMIN_APP_LABELS = ("auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners")
+ADMIN_APP_LABELS = (
+    "auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners", "scheduling",
+)  # fmt: skip
 
 # fmt: off
 MATRIX |= {
@@ -218,6 +289,45 @@ def make_practitioner(o):
     return o.practitioner
 
 
+def make_room(o):
+    from tests.factories.scheduling import RoomFactory
+
+    return RoomFactory()
+
+
+def make_appointment_type(o):
+    from tests.factories.scheduling import AppointmentTypeFactory
+
+    return AppointmentTypeFactory()
+
+
+def make_working_hours(o):
+    from tests.factories.scheduling import WorkingHoursFactory
+
+    return WorkingHoursFactory(practitioner=o.practitioner)
+
+
+def make_exception(o):
+    import datetime
+
+    from tests.factories.scheduling import AvailabilityExceptionFactory
+
+    start = datetime.datetime(2030, 1, 7, 9, tzinfo=datetime.UTC)
+    return AvailabilityExceptionFactory(
+        practitioner=o.practitioner, start_at=start, end_at=start + datetime.timedelta(hours=2)
+    )
+
+
+def make_closure(o):
+    import datetime
+
+    from tests.factories.scheduling import ClinicClosureFactory
+
+    return ClinicClosureFactory(
+        start_date=datetime.date(2030, 12, 25), end_date=datetime.date(2030, 12, 26)
+    )
+
+
 def _axes_fields():
     return {
         "user_agent": "pytest",
@@ -245,6 +355,11 @@ ADMIN_MODELS = {
     "clinic.clinicsettings":      (make_clinic_settings,    200,       200, 200,    200,   403),  # add: 2 rows below
     "patients.patient":           (make_patient,            200,       200, 200,    200,   403),
     "practitioners.practitioner": (make_practitioner,       200,       200, 200,    200,   403),
+    "scheduling.room":            (make_room,               200,       200, 200,    200,   403),
+    "scheduling.appointmenttype": (make_appointment_type,   200,       200, 200,    200,   403),
+    "scheduling.workinghours":    (make_working_hours,      200,       200, 200,    200,   200),
+    "scheduling.availabilityexception": (make_exception,    200,       200, 200,    200,   200),
+    "scheduling.clinicclosure":   (make_closure,            200,       200, 200,    200,   200),
 }
 # fmt: on
 

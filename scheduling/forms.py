@@ -1,0 +1,196 @@
+from datetime import datetime, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from accounts.roles import Capability
+from patients.models import Patient
+from practitioners.models import Practitioner
+from scheduling.availability import load_availability, local_datetime
+from scheduling.models import Appointment, AppointmentType, Room
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
+
+
+def practitioner_choices(user):
+    """Front desk and admin book for anyone; a practitioner for themselves."""
+    practitioners = Practitioner.objects.active().with_user().order_by("user__full_name")
+    if user.can(Capability.BOOK_APPOINTMENTS):
+        return practitioners
+    return practitioners.filter(user=user)
+
+
+class WhenMixin:
+    """Date and local time fields turned into an aware start in the clinic's zone,
+    and the clinic's rules that need it: not in the past, working hours."""
+
+    def clean_when(self, data, duration: timedelta, *, exclude_appointment_id=None):
+        day, clock = data.get("date"), data.get("time")
+        if day is None or clock is None:
+            return None, None
+        start = local_datetime(day, clock)
+        end = start + duration
+        if start < timezone.now():
+            self.add_error("time", "That time has passed. Choose a time in the future.")
+            return None, None
+        practitioner = data.get("practitioner")
+        if practitioner is not None:
+            availability = load_availability(
+                [practitioner.id], day, day, exclude_appointment_id=exclude_appointment_id
+            )
+            if (
+                not availability.is_working(practitioner.id, start, end)
+                and not data.get("outside_hours_reason", "").strip()
+            ):
+                self.add_error(
+                    "outside_hours_reason",
+                    f"{practitioner} is not working then (outside their hours, time off or a "
+                    "clinic closure). To book anyway, say why.",
+                )
+        return start, end
+
+
+class BookingForm(WhenMixin, forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.active(),
+        to_field_name="uuid",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Choose the patient.", "invalid_choice": "Choose the patient."},
+    )
+    appointment_type = forms.ModelChoiceField(
+        queryset=AppointmentType.objects.active(), to_field_name="uuid", label="Appointment type"
+    )
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.none(), to_field_name="uuid"
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True), to_field_name="uuid"
+    )
+    date = forms.DateField(widget=DATE_INPUT)
+    time = forms.TimeField(label="Start time", widget=TIME_INPUT)
+    notes = forms.CharField(
+        label="Booking note", required=False, max_length=300, help_text="Not clinical notes."
+    )
+    outside_hours_reason = forms.CharField(
+        label="Reason for booking outside working hours", required=False, max_length=200
+    )
+    confirm_patient_overlap = forms.BooleanField(
+        required=False, label="Book anyway: I know the patient has another appointment then."
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = practitioner_choices(user)
+        self.patient_overlaps: list[Appointment] = []
+        self.start_at = self.end_at = None
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("appointment_type")
+        if kind is None:
+            return data
+        practitioner = data.get("practitioner")
+        offered = kind.practitioners.all()
+        if practitioner is not None and offered and practitioner not in offered:
+            self.add_error("practitioner", f"{practitioner} does not offer {kind.name}.")
+        self.start_at, self.end_at = self.clean_when(data, kind.duration)
+        patient = data.get("patient")
+        if patient is not None and self.start_at is not None:
+            self.patient_overlaps = list(
+                Appointment.objects.active()
+                .filter(patient=patient)
+                .overlapping(self.start_at, self.end_at)
+                .select_related("practitioner__user")
+            )
+            if self.patient_overlaps and not data.get("confirm_patient_overlap"):
+                self.add_error(
+                    "confirm_patient_overlap",
+                    "This patient already has an appointment at that time. Tick the box to book anyway.",
+                )
+        return data
+
+
+class MoveForm(WhenMixin, forms.Form):
+    """Reschedule (date, time, practitioner, room) and resize (duration)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    date = forms.DateField(widget=DATE_INPUT)
+    time = forms.TimeField(label="Start time", widget=TIME_INPUT)
+    duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=480)
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.none(), to_field_name="uuid"
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True), to_field_name="uuid"
+    )
+    outside_hours_reason = forms.CharField(
+        label="Reason for booking outside working hours", required=False, max_length=200
+    )
+
+    def __init__(self, *args, appointment: Appointment, user, **kwargs):
+        local = timezone.localtime(appointment.start_at)
+        initial = {
+            "version": appointment.version,
+            "date": local.date(),
+            "time": local.time(),
+            "duration_minutes": appointment.duration_minutes,
+            "practitioner": appointment.practitioner.uuid,
+            "room": appointment.room.uuid,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.appointment = appointment
+        self.fields["practitioner"].queryset = practitioner_choices(user)
+        self.start_at = self.end_at = None
+
+    def clean(self):
+        data = super().clean()
+        minutes = data.get("duration_minutes")
+        if minutes is not None:
+            self.start_at, self.end_at = self.clean_when(
+                data, timedelta(minutes=minutes), exclude_appointment_id=self.appointment.pk
+            )
+        return data
+
+
+class CancelForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    cancelled_by = forms.ChoiceField(
+        label="Who cancelled?", choices=Appointment.CancelledBy.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Say why the appointment is cancelled.")
+        return reason
+
+
+class StatusForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        choices=[
+            (s, s.label)
+            for s in (
+                Appointment.Status.BOOKED,
+                Appointment.Status.ARRIVED,
+                Appointment.Status.IN_TREATMENT,
+                Appointment.Status.COMPLETED,
+                Appointment.Status.NO_SHOW,
+            )
+        ]
+    )
+
+
+def start_from_query(value: str | None) -> datetime | None:
+    """A slot start passed in a link (?start=2030-01-07T09:15), read as local time."""
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if naive.tzinfo is not None:
+        return timezone.localtime(naive)
+    return local_datetime(naive.date(), naive.time())

@@ -1,0 +1,184 @@
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import require, require_any
+from accounts.roles import Capability
+from notifications.models import OutboundMessage
+from patients.models import Patient
+from scheduling import services
+from scheduling.access import get_appointment_for_user, get_appointment_to_change
+from scheduling.forms import BookingForm, CancelForm, MoveForm, StatusForm, start_from_query
+from scheduling.models import Appointment
+
+CALENDAR_CHANGED = {"HX-Trigger": "calendarChanged"}
+
+
+def _booking_initial(request) -> dict:
+    """Pre-fill from a calendar slot or a patient's page: ?patient=&practitioner=&room=&start=."""
+    initial = {
+        key: request.GET[key]
+        for key in ("patient", "practitioner", "room", "appointment_type")
+        if request.GET.get(key)
+    }
+    start = start_from_query(request.GET.get("start"))
+    if start is not None:
+        initial |= {"date": start.date(), "time": start.time()}
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@require_any(Capability.BOOK_APPOINTMENTS, Capability.EDIT_OWN_APPOINTMENTS)
+def book(request):
+    form = BookingForm(request.POST or None, initial=_booking_initial(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.book_appointment(
+                patient=data["patient"],
+                practitioner=data["practitioner"],
+                room=data["room"],
+                appointment_type=data["appointment_type"],
+                start_at=form.start_at,
+                by=request.user,
+                outside_hours_reason=data["outside_hours_reason"].strip(),
+                notes=data["notes"].strip(),
+            )
+        except services.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Booked {appointment.patient.display_name} with {appointment.practitioner} on "
+                f"{timezone.localtime(appointment.start_at):%A %d %B at %H:%M}.",
+            )
+            return redirect("scheduling:appointment", uuid=appointment.uuid)
+    patient = _chosen_patient(form)
+    return render(request, "scheduling/book.html", {"form": form, "patient": patient})
+
+
+def _chosen_patient(form) -> Patient | None:
+    value = form["patient"].value()
+    if not value:
+        return None
+    try:
+        return Patient.objects.active().filter(uuid=value).first()
+    except Exception:  # a malformed uuid typed into the URL
+        return None
+
+
+@require_GET
+@require(Capability.VIEW_CALENDAR)
+def patient_options(request):
+    """htmx: patients matching the booking form's search box, as radio buttons."""
+    query = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable()).strip()[:100]
+    patients = Patient.objects.active().search(query)[:10] if len(query) >= 2 else []
+    return render(
+        request, "scheduling/patient_options.html", {"patients": patients, "query": query}
+    )
+
+
+@require_GET
+@require(Capability.VIEW_CALENDAR)
+def detail(request, uuid):
+    appointment = get_appointment_for_user(request, uuid)
+    context = {
+        "appointment": appointment,
+        "can_change": appointment.changeable_by(request.user),
+        "status_form": StatusForm(initial={"version": appointment.version}),
+        "events": appointment.events.select_related("by"),
+        "outbound_messages": OutboundMessage.objects.filter(appointment=appointment),
+        "waitlist_matches": (
+            services.waitlist_matches(appointment)
+            if appointment.status == Appointment.Status.CANCELLED
+            and appointment.start_at > timezone.now()
+            else []
+        ),
+    }
+    return render(request, "scheduling/appointment.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.VIEW_CALENDAR)
+def move(request, uuid):
+    appointment = get_appointment_to_change(request, uuid)
+    form = MoveForm(request.POST or None, appointment=appointment, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = services.move_appointment(
+                appointment=appointment,
+                start_at=form.start_at,
+                end_at=form.end_at,
+                practitioner=data["practitioner"],
+                room=data["room"],
+                by=request.user,
+                version=data["version"],
+                outside_hours_reason=data["outside_hours_reason"].strip(),
+            )
+        except services.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            text = f"Moved to {timezone.localtime(moved.start_at):%A %d %B at %H:%M} with {moved.practitioner}, {moved.room}."
+            if request.htmx:
+                return render(
+                    request, "scheduling/move_done.html", {"appointment": moved, "text": text},
+                    headers=CALENDAR_CHANGED,
+                )  # fmt: skip
+            messages.success(request, text)
+            return redirect("scheduling:appointment", uuid=moved.uuid)
+    template = "scheduling/move_form.html" if request.htmx else "scheduling/move.html"
+    return render(request, template, {"form": form, "appointment": appointment})
+
+
+@require_POST
+@require(Capability.VIEW_CALENDAR)
+def status(request, uuid):
+    appointment = get_appointment_to_change(request, uuid)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That status change was not understood; nothing changed.")
+    else:
+        try:
+            changed = services.change_status(
+                appointment=appointment,
+                status=form.cleaned_data["status"],
+                by=request.user,
+                version=form.cleaned_data["version"],
+            )
+        except services.BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{changed.patient.display_name}: {changed.get_status_display()}."
+            )
+    url = reverse("scheduling:appointment", kwargs={"uuid": appointment.uuid})
+    if request.htmx:
+        return HttpResponse(headers={"HX-Location": url, **CALENDAR_CHANGED})
+    return redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.VIEW_CALENDAR)
+def cancel(request, uuid):
+    appointment = get_appointment_to_change(request, uuid)
+    form = CancelForm(request.POST or None, initial={"version": appointment.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = services.cancel_appointment(
+                appointment=appointment,
+                by=request.user,
+                cancelled_by=form.cleaned_data["cancelled_by"],
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except services.BookingError as error:
+            form.add_error(None, error.message)
+        else:
+            late = " This is a late cancellation." if cancelled.late_cancellation else ""
+            messages.success(request, f"Appointment cancelled.{late}")
+            return redirect("scheduling:appointment", uuid=cancelled.uuid)
+    return render(request, "scheduling/cancel.html", {"form": form, "appointment": appointment})
