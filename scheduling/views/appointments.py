@@ -124,10 +124,11 @@ def move(request, uuid):
         else:
             text = f"Moved to {timezone.localtime(moved.start_at):%A %d %B at %H:%M} with {moved.practitioner}, {moved.room}."
             if request.htmx:
-                return render(
-                    request, "scheduling/move_done.html", {"appointment": moved, "text": text},
-                    headers=CALENDAR_CHANGED,
-                )  # fmt: skip
+                response = render(
+                    request, "scheduling/move_done.html", {"appointment": moved, "text": text}
+                )
+                response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
+                return response
             messages.success(request, text)
             return redirect("scheduling:appointment", uuid=moved.uuid)
     template = "scheduling/move_form.html" if request.htmx else "scheduling/move.html"

@@ -1,0 +1,164 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from scheduling import services
+from scheduling.models import Appointment
+from tests.factories.scheduling import AppointmentFactory, RoomFactory
+
+START = datetime.datetime(2030, 1, 7, 10, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def appointment(practitioner):
+    return AppointmentFactory(practitioner=practitioner, start_at=START)
+
+
+def url(appointment, action=""):
+    return f"/calendar/appointments/{appointment.uuid}/{action}"
+
+
+@pytest.mark.django_db
+def test_it_walks_the_lifecycle_and_keeps_the_history(client_for, front_desk, appointment):
+    client = client_for(front_desk)
+    for step in ["arrived", "in_treatment", "completed"]:
+        appointment.refresh_from_db()
+        r = client.post(
+            url(appointment, "status/"), {"status": step, "version": appointment.version}
+        )
+        assert r.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"
+    assert [e.after["status"] for e in appointment.events.all()] == [
+        "arrived",
+        "in_treatment",
+        "completed",
+    ]
+    assert AuditEvent.objects.filter(action="scheduling.appointment.completed").exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_step_out_of_order(client_for, front_desk, appointment):
+    r = client_for(front_desk).post(
+        url(appointment, "status/"),
+        {"status": "completed", "version": appointment.version},
+        follow=True,
+    )
+    assert "cannot become completed" in r.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+@pytest.mark.django_db
+def test_a_future_appointment_cannot_be_a_no_show(front_desk, appointment):
+    with pytest.raises(services.BookingError, match="before it starts"):
+        services.change_status(appointment=appointment, status="no_show", by=front_desk)
+
+
+@pytest.mark.django_db
+def test_it_moves_and_resizes_keeping_the_old_time(client_for, front_desk, appointment):
+    room = RoomFactory(name="Room 7")
+    r = client_for(front_desk).post(
+        url(appointment, "move/"),
+        {
+            "version": appointment.version,
+            "date": "2030-01-08",
+            "time": "11:30",
+            "duration_minutes": 60,
+            "practitioner": appointment.practitioner.uuid,
+            "room": room.uuid,
+            "outside_hours_reason": "No hours set in this test",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert r["HX-Trigger"] == "calendarChanged"
+    appointment.refresh_from_db()
+    assert appointment.start_at == datetime.datetime(2030, 1, 8, 11, 30, tzinfo=datetime.UTC)
+    assert appointment.duration_minutes == 60
+    assert appointment.room == room
+    assert appointment.sequence == 1
+    moved = appointment.events.get(kind="moved")
+    assert moved.before["start_at"].startswith("2030-01-07T10:00")
+
+
+@pytest.mark.django_db
+def test_a_move_from_an_out_of_date_page_is_refused(client_for, front_desk, appointment):
+    services.change_status(appointment=appointment, status="arrived", by=front_desk)
+    services.change_status(appointment=appointment, status="booked", by=front_desk)
+    r = client_for(front_desk).post(
+        url(appointment, "move/"),
+        {
+            "version": 1,
+            "date": "2030-01-08",
+            "time": "11:30",
+            "duration_minutes": 45,
+            "practitioner": appointment.practitioner.uuid,
+            "room": appointment.room.uuid,
+            "outside_hours_reason": "test",
+        },
+    )
+    assert "changed this appointment since you opened it" in r.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.start_at == START
+
+
+@pytest.mark.django_db
+def test_cancelling_needs_a_reason_and_flags_late_cancellations(
+    client_for, front_desk, practitioner
+):
+    soon = AppointmentFactory(
+        practitioner=practitioner, start_at=timezone.now() + datetime.timedelta(hours=3)
+    )
+    client = client_for(front_desk)
+    r = client.post(
+        url(soon, "cancel/"), {"version": soon.version, "cancelled_by": "patient", "reason": "  "}
+    )
+    assert r.status_code == 200 and "reason" in r.context["form"].errors
+    r = client.post(
+        url(soon, "cancel/"), {"version": soon.version, "cancelled_by": "patient", "reason": "Flu"}
+    )
+    assert r.status_code == 302
+    soon.refresh_from_db()
+    assert soon.status == "cancelled" and soon.late_cancellation
+    assert soon.cancellation_reason == "Flu" and soon.cancelled_by == "patient"
+    assert Appointment.objects.count() == 1  # kept, never deleted
+
+
+@pytest.mark.django_db
+def test_an_early_cancellation_is_not_late(front_desk, appointment):
+    cancelled = services.cancel_appointment(
+        appointment=appointment, by=front_desk, cancelled_by="clinic", reason="Practitioner ill"
+    )
+    assert cancelled.late_cancellation is False
+    assert cancelled.sequence == 1
+
+
+@pytest.mark.django_db
+def test_practitioners_change_only_their_own_appointments(
+    client_for, other_practitioner, appointment
+):
+    client = client_for(other_practitioner.user)
+    assert client.get(url(appointment)).status_code == 200  # every calendar is visible
+    r = client.post(url(appointment, "status/"), {"status": "arrived", "version": 1})
+    assert r.status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+@pytest.mark.django_db
+def test_the_appointment_page_has_a_fixed_number_of_queries(
+    client_for, front_desk, appointment, django_assert_num_queries
+):
+    for _ in range(3):
+        services.change_status(appointment=appointment, status="arrived", by=front_desk)
+        services.change_status(appointment=appointment, status="booked", by=front_desk)
+    client = client_for(front_desk)
+    # session / user / appointment with patient, practitioner, room, type / history
+    # / messages / session save (savepoint, update, release)
+    with django_assert_num_queries(8):
+        r = client.get(url(appointment))
+    assert r.status_code == 200
+    assert "Mark arrived" in r.content.decode()
