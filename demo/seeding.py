@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
+from demo.schedule import seed_schedule
 from patients.models import Patient
 from patients.text import fold
 from practitioners.models import Practitioner
@@ -567,6 +568,13 @@ def seed_demo() -> SeedResult:
         new_patients.append(patient)
     Patient.objects.bulk_create(new_patients)  # numbers come back from the sequence
     created["patients"] = len(new_patients)
+
+    created |= seed_schedule(
+        clinic_name=CLINIC_NAME,
+        today=today,
+        now=now,
+        rng=random.Random(SEED + 1),  # noqa: S311 (demo data)
+    )
 
     totals = {
         "patients": len(specs),

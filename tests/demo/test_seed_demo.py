@@ -138,3 +138,21 @@ def test_it_prints_each_login_and_the_password():
         assert email in output
     assert DEMO_PASSWORD in output
     assert "http://127.0.0.1:8000/" in output
+
+
+@pytest.mark.django_db
+def test_it_fills_the_calendar_without_double_bookings():
+    from scheduling.models import Appointment, AppointmentType, Room, WorkingHours
+
+    call_command("seed_demo", stdout=StringIO())
+    assert Room.objects.count() == 3 and AppointmentType.objects.count() == 3
+    assert WorkingHours.objects.count() == 30
+    counts = {
+        status: Appointment.objects.filter(status=status).count()
+        for status in ("booked", "completed", "cancelled")
+    }
+    assert all(counts.values()), counts
+    assert Appointment.objects.filter(patient__user__email="patient@example.com").count() >= 4
+    before = Appointment.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Appointment.objects.count() == before
