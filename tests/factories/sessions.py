@@ -1,0 +1,61 @@
+import factory
+
+from sessions.models import (
+    Acupoint,
+    Needle,
+    NeedlePlacement,
+    Protocol,
+    ProtocolPoint,
+    TreatmentSession,
+)
+from tests.factories.patients import PatientFactory
+from tests.factories.practitioners import PractitionerFactory
+
+
+def point(code: str) -> Acupoint:
+    return Acupoint.objects.get(code=code)
+
+
+def needle() -> Needle:
+    return Needle.objects.order_by("id").first()
+
+
+class TreatmentSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TreatmentSession
+
+    patient = factory.SubFactory(PatientFactory)
+    practitioner = factory.SubFactory(PractitionerFactory)
+    presenting_complaint = "Lower back pain after lifting"
+    pain_cause = "muscle_strain"
+    nprs_now = 6
+    contraindications_reviewed = True
+
+
+class NeedlePlacementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NeedlePlacement
+
+    session = factory.SubFactory(TreatmentSessionFactory)
+    acupoint = factory.LazyFunction(lambda: point("BL23"))
+    side = NeedlePlacement.Side.BILATERAL
+    needle = factory.LazyFunction(needle)
+    depth_mm = 25
+
+
+class ProtocolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Protocol
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    name = "Lumbar strain"
+
+
+class ProtocolPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProtocolPoint
+
+    protocol = factory.SubFactory(ProtocolFactory)
+    acupoint = factory.LazyFunction(lambda: point("BL23"))
+    side = NeedlePlacement.Side.BILATERAL
+    needle = factory.LazyFunction(needle)
