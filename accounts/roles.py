@@ -32,6 +32,10 @@ class Capability(StrEnum):
     BOOK_APPOINTMENTS = "book_appointments"
     # Change the appointments of one's own calendar.
     EDIT_OWN_APPOINTMENTS = "edit_own_appointments"
+    # Write one's own treatment records (practitioners with a profile).
+    RECORD_SESSIONS = "record_sessions"
+    # The treatment-floor board: running retentions by room (no clinical notes).
+    VIEW_FLOOR = "view_floor"
     # The practitioner directory.
     VIEW_PRACTITIONERS = "view_practitioners"
     # Staff, rooms, appointment types, settings; the Django admin.
@@ -62,6 +66,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PRACTITIONERS,
             Capability.VIEW_CALENDAR,
             Capability.BOOK_APPOINTMENTS,
+            Capability.VIEW_FLOOR,
         }
     ),
     Role.PRACTITIONER: frozenset(
@@ -73,6 +78,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_PRACTITIONERS,
             Capability.VIEW_CALENDAR,
             Capability.EDIT_OWN_APPOINTMENTS,
+            Capability.RECORD_SESSIONS,
+            Capability.VIEW_FLOOR,
         }
     ),
     Role.PATIENT: frozenset({Capability.USE_PORTAL}),

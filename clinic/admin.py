@@ -11,7 +11,16 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
             "Appointments",
             {"fields": ["slot_minutes", "late_cancellation_hours", "reminder_hours_before"]},
         ),
-        ("Needle retention", {"fields": ["retention_min_minutes", "retention_max_minutes"]}),
+        (
+            "Treatment",
+            {
+                "fields": [
+                    "retention_min_minutes",
+                    "retention_max_minutes",
+                    "review_after_sessions",
+                ]
+            },
+        ),
         (
             "Online booking",
             {

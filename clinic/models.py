@@ -26,6 +26,11 @@ class ClinicSettings(models.Model):
     # Retention of needles (DOMAIN.md: usually 20–30 minutes).
     retention_min_minutes = models.PositiveSmallIntegerField(default=20)
     retention_max_minutes = models.PositiveSmallIntegerField(default=30)
+    review_after_sessions = models.PositiveSmallIntegerField(
+        default=4,
+        help_text="After this many sessions without a minimal important change in pain or "
+        "function, the patient's clinical page prompts a review of the plan.",
+    )
 
     # Online booking by patients through the portal.
     online_booking_enabled = models.BooleanField(default=False)

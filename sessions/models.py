@@ -100,10 +100,11 @@ class Needle(models.Model):
 
 class TreatmentSessionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Practitioners read the clinic's records (shared care); patients see
-        their own signed ones; nobody else sees any."""
+        """Practitioners read the clinic's signed records (shared care) and their
+        own drafts; patients see their own signed ones; nobody else sees any."""
         if user.can(Capability.VIEW_CLINICAL):
-            return self
+            # Signed records are shared care; a draft is its author's until signed.
+            return self.filter(Q(signed_at__isnull=False) | Q(practitioner__user=user))
         if user.can(Capability.USE_PORTAL):
             return self.filter(patient__user=user, signed_at__isnull=False)
         return self.none()
