@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -29,7 +29,9 @@ class WhenMixin:
         day, clock = data.get("date"), data.get("time")
         if day is None or clock is None:
             return None, None
-        start = local_datetime(day, clock)
+        # Add durations in UTC: aware arithmetic in a local zone is wall-clock
+        # arithmetic and would be an hour off across a daylight-saving change.
+        start = local_datetime(day, clock).astimezone(UTC)
         end = start + duration
         if start < timezone.now():
             self.add_error("time", "That time has passed. Choose a time in the future.")

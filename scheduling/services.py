@@ -7,7 +7,7 @@ turns that refusal into a ``BookingError`` with a message a person can act on.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -105,7 +105,9 @@ def book_appointment(
 ) -> Appointment:
     if patient.is_archived:
         raise BookingError("This patient's record is archived: restore it before booking.")
-    end_at = end_at or start_at + appointment_type.duration
+    # Durations are added in UTC (wall-clock arithmetic would be wrong across DST).
+    start_at = start_at.astimezone(UTC)
+    end_at = (end_at or start_at + appointment_type.duration).astimezone(UTC)
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -157,6 +159,7 @@ def move_appointment(
     if end_at <= start_at:
         raise BookingError("The appointment must end after it starts.")
     before = _snapshot(current)
+    start_at, end_at = start_at.astimezone(UTC), end_at.astimezone(UTC)
     current.start_at, current.end_at = start_at, end_at
     current.blocked_until = end_at + current.appointment_type.buffer
     current.practitioner, current.room = practitioner, room

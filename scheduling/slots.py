@@ -7,7 +7,7 @@ patients' online booking both use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -66,11 +66,13 @@ def find_slots(
     exceptions, closures, the type's buffer, existing appointments and a free room."""
     step = timedelta(minutes=ClinicSettings.load().slot_minutes)
     not_before = not_before or timezone.now()
-    candidates = (
-        [practitioner]
-        if practitioner is not None
-        else list(practitioners_offering(appointment_type))
-    )
+    if practitioner is not None:
+        # The one chosen must offer the type too (as BookingForm insists).
+        listed = set(appointment_type.practitioners.values_list("id", flat=True))
+        offers = practitioner.is_active and (not listed or practitioner.id in listed)
+        candidates = [practitioner] if offers else []
+    else:
+        candidates = list(practitioners_offering(appointment_type))
     if not candidates:
         return []
     availability = load_availability([p.id for p in candidates], first_day, last_day)
@@ -85,7 +87,9 @@ def find_slots(
     for candidate in candidates:
         mine: list[Slot] = []
         for gap_start, gap_end in availability.free_time(candidate.id):
-            start = align_up(gap_start, step)
+            # Step in UTC: minutes added to a local time are wall-clock minutes, which
+            # skip or repeat an hour across the night the clocks change.
+            start = align_up(gap_start.astimezone(UTC), step)
             while start + duration <= gap_end and len(mine) < limit:
                 local = start.astimezone(zone).time()
                 if (

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from scheduling.views import appointments
+import scheduling.views.calendar as calendar_views
+import scheduling.views.course as course_views
+import scheduling.views.finder as finder_views
+import scheduling.views.waitlist as waitlist_views
+from scheduling.views import appointments, feeds
 
 app_name = "scheduling"
 
@@ -13,6 +17,16 @@ urlpatterns = [
     path("appointments/<uuid:uuid>/status/", appointments.status, name="status"),
     path("appointments/<uuid:uuid>/cancel/", appointments.cancel, name="cancel"),
     # --- calendar views (day, week, colours, day sheet) go below this line ---
+    path("", calendar_views.day_view, name="day"),
+    path("week/", calendar_views.week_view, name="week"),
+    path("colours.css", calendar_views.colours_css, name="colours"),
+    path("day-sheet/<uuid:uuid>/", calendar_views.day_sheet, name="day-sheet"),
     # --- find a time, course of care and waitlist go below this line ---
+    path("find/", finder_views.find, name="find"),
+    path("course/", course_views.course, name="course"),
+    path("waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("waitlist/<uuid:uuid>/withdraw/", waitlist_views.withdraw, name="waitlist-withdraw"),
     # --- calendar feeds go below this line ---
+    path("feed/<str:token>.ics", feeds.feed, name="feed"),
+    path("practitioners/feed/", feeds.manage, name="feed-manage"),
 ]

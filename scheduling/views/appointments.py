@@ -13,6 +13,8 @@ from scheduling import services
 from scheduling.access import get_appointment_for_user, get_appointment_to_change
 from scheduling.forms import BookingForm, CancelForm, MoveForm, StatusForm, start_from_query
 from scheduling.models import Appointment
+from sessions.floor import room_still_occupied
+from sessions.models import TreatmentSession
 
 CALENDAR_CHANGED = {"HX-Trigger": "calendarChanged"}
 
@@ -85,8 +87,20 @@ def patient_options(request):
 @require(Capability.VIEW_CALENDAR)
 def detail(request, uuid):
     appointment = get_appointment_for_user(request, uuid)
+    # The treating practitioner opens (or continues) the record from here.
+    can_record = (
+        request.user.can(Capability.RECORD_SESSIONS)
+        and appointment.practitioner.user_id == request.user.id
+        and appointment.is_active
+    )
     context = {
         "appointment": appointment,
+        "can_record": can_record,
+        "record": (
+            TreatmentSession.objects.filter(appointment=appointment).only("uuid").first()
+            if can_record
+            else None
+        ),
         "can_change": appointment.changeable_by(request.user),
         "status_form": StatusForm(initial={"version": appointment.version}),
         "events": appointment.events.select_related("by"),
@@ -156,10 +170,25 @@ def status(request, uuid):
             messages.success(
                 request, f"{changed.patient.display_name}: {changed.get_status_display()}."
             )
+            if changed.status == Appointment.Status.ARRIVED:
+                _warn_if_room_occupied(request, changed)
     url = reverse("scheduling:appointment", kwargs={"uuid": appointment.uuid})
     if request.htmx:
         return HttpResponse(headers={"HX-Location": url, **CALENDAR_CHANGED})
     return redirect(url)
+
+
+def _warn_if_room_occupied(request, appointment) -> None:
+    """Checking a patient in is never refused, but the desk is told when the
+    room still has another patient's needles in (the treatment floor board)."""
+    running = room_still_occupied(appointment.room, except_patient=appointment.patient)
+    if running is not None:
+        messages.warning(
+            request,
+            f"{appointment.room.name} still has needles in (patient "
+            f"{running.patient.display_name}, since "
+            f"{timezone.localtime(running.needles_in_at):%H:%M}).",
+        )
 
 
 @require_http_methods(["GET", "POST"])

@@ -74,7 +74,7 @@ def test_the_service_turns_the_refusal_into_a_clear_message(front_desk):
     assert Appointment.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_many_simultaneous_bookings_of_one_slot_give_exactly_one_appointment(front_desk):
     practitioner = PractitionerFactory()
     kind = AppointmentTypeFactory()

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from notifications.models import OutboundMessage
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to whom and what became of it. Retry a failed
+    message from its appointment's page."""
+
+    list_display = [
+        "created_at",
+        "appointment",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient"]
+    date_hierarchy = "created_at"
+    list_select_related = ["appointment__appointment_type"]
+    readonly_fields = [
+        "uuid", "appointment", "kind", "channel", "recipient", "sequence", "about_start_at",
+        "status", "attempts", "last_error", "created_at", "sent_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

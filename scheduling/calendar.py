@@ -1,0 +1,300 @@
+"""The day and week calendar grids, built from data already loaded (no queries).
+
+A grid is a table: one row per slot of the clinic's grid (``slot_minutes``,
+in local clock time) and one column per practitioner and day. The day view
+has a column per practitioner on one day; the week view has a column per day
+for one practitioner. Each cell is one of:
+
+* ``appointment``: one or more appointments starting in that slot, spanning
+  (``rowspan``) every slot up to the end of their blocked time (the buffer
+  after a visit included); the slots it covers have no cell of their own;
+* ``free``: the practitioner works then, has no booking and a room is free;
+* ``past``: free, but the time has gone;
+* ``busy``: the practitioner is booked then, in a booking not shown here
+  (the room filter hides it, or it started the day before);
+* ``no_room``: the practitioner is free but no room is (or not the chosen one);
+* ``off``: outside working hours, time off or a clinic closure.
+
+Rows are wall-clock times, so a day on which the clocks change still has a
+09:00 row at 09:00 and 32 fifteen-minute rows between 09:00 and 17:00. The
+hour that does not exist (spring) or happens twice (autumn) is at night,
+outside any clinic's hours; it is shown once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from scheduling.availability import Availability, clinic_zone, day_bounds, local_datetime
+from scheduling.intervals import overlaps
+
+MINUTES_PER_DAY = 24 * 60
+# Shown when nobody works that day (a closure, a weekend).
+FALLBACK_HOURS = (8 * 60, 18 * 60)
+
+
+@dataclass
+class Column:
+    """One practitioner on one day. ``links`` are (label, url) pairs the view adds."""
+
+    practitioner: Any
+    day: date
+    heading: str
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """An appointment as the grid shows it."""
+
+    appointment: Any
+    can_move: bool = False
+
+    @property
+    def time_label(self) -> str:
+        zone = clinic_zone()
+        start = self.appointment.start_at.astimezone(zone)
+        end = self.appointment.end_at.astimezone(zone)
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+
+# What a cell shows on screen (a word, so that colour is never the only signal).
+SHORT_LABELS = {"free": "Free", "busy": "Busy", "no_room": "No room", "past": "", "off": ""}
+
+
+@dataclass
+class Cell:
+    kind: str
+    start: datetime  # local, in the clinic's zone
+    end: datetime
+    column: Column
+    rowspan: int = 1
+    entries: list[Entry] = field(default_factory=list)
+    room: Any = None  # the free room offered by a free cell
+    book_url: str = ""
+    label: str = ""  # the text a screen reader needs: what this cell is
+
+    @property
+    def time_label(self) -> str:
+        return f"{self.start:%H:%M}"
+
+    @property
+    def short_label(self) -> str:
+        return SHORT_LABELS.get(self.kind, "")
+
+
+@dataclass
+class Row:
+    clock: time
+    cells: list[Cell]
+
+    @property
+    def label(self) -> str:
+        return f"{self.clock:%H:%M}"
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    rows: list[Row]
+    slot_minutes: int
+
+
+def _minutes(moment: datetime, day: date) -> int:
+    """Local clock minutes since ``day``'s midnight, 0..1440 (1440 = the next midnight)."""
+    day_start, day_end = day_bounds(day)
+    if moment <= day_start:
+        return 0
+    if moment >= day_end:
+        return MINUTES_PER_DAY
+    local = moment.astimezone(clinic_zone())
+    return local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
+
+
+def _floor(minutes: int, step: int) -> int:
+    return minutes - minutes % step
+
+
+def _ceil(minutes: int, step: int) -> int:
+    return min(MINUTES_PER_DAY, math.ceil(minutes / step) * step)
+
+
+def _clock_moment(day: date, minutes: int) -> datetime:
+    """The aware local datetime of a clock time on a day (1440 = the next midnight)."""
+    if minutes >= MINUTES_PER_DAY:
+        return local_datetime(day + timedelta(days=1), time.min)
+    return local_datetime(day, time(minutes // 60, minutes % 60))
+
+
+def row_range(
+    columns: list[Column], availability: Availability, appointments: Iterable, step: int
+) -> tuple[int, int]:
+    """First and last (exclusive) clock minute of the grid: the earliest start
+    and latest end of the shown practitioners' working time on the shown days,
+    08:00–18:00 if nobody works, widened to show every appointment."""
+    low, high = MINUTES_PER_DAY, 0
+    for column in columns:
+        day_start, day_end = day_bounds(column.day)
+        for start, end in availability.working.get(column.practitioner.id, []):
+            if end <= day_start or start >= day_end:
+                continue
+            low = min(low, _minutes(start, column.day))
+            high = max(high, _minutes(end, column.day))
+    if low >= high:
+        low, high = FALLBACK_HOURS
+    for appointment, column in appointments:
+        low = min(low, _minutes(appointment.start_at, column.day))
+        high = max(high, _minutes(appointment.blocked_until, column.day))
+    return _floor(low, step), _ceil(high, step)
+
+
+def build_grid(
+    columns: list[Column],
+    availability: Availability,
+    appointments: Iterable,
+    *,
+    slot_minutes: int,
+    now: datetime,
+    room=None,
+    book_url: str = "",
+    can_book: Callable[[Any], bool] = lambda practitioner: True,
+    can_move: Callable[[Any], bool] = lambda appointment: False,
+) -> Grid:
+    """The grid of ``columns`` (practitioner and day each).
+
+    ``appointments`` are active ones, with practitioner and room loaded; those
+    of other practitioners, days or (when ``room`` is given) rooms are left out.
+    Free cells link to ``book_url`` with the practitioner, local start and a
+    free room, for the practitioners ``can_book`` allows; appointments that
+    ``can_move`` allows get a Move button.
+    """
+    step = slot_minutes
+    zone = clinic_zone()
+    by_column: dict[tuple[int, date], list] = defaultdict(list)
+    wanted = {(column.practitioner.id, column.day): column for column in columns}
+    for appointment in sorted(appointments, key=lambda a: a.start_at):
+        if not appointment.is_active or (room is not None and appointment.room_id != room.id):
+            continue
+        key = (appointment.practitioner_id, appointment.start_at.astimezone(zone).date())
+        if key in wanted:
+            by_column[key].append(appointment)
+
+    placed = [
+        (appointment, wanted[key]) for key, listed in by_column.items() for appointment in listed
+    ]
+    first, last = row_range(columns, availability, placed, step)
+    clocks = list(range(first, last, step))
+    grid_rows = [Row(time(m // 60, m % 60), []) for m in clocks]
+
+    for column in columns:
+        cells = _column_cells(
+            column,
+            clocks,
+            step,
+            availability,
+            by_column[(column.practitioner.id, column.day)],
+            now=now,
+            room=room,
+            book_url=book_url if can_book(column.practitioner) else "",
+            can_move=can_move,
+        )
+        for index, cell in cells.items():
+            grid_rows[index].cells.append(cell)
+    return Grid(columns=columns, rows=grid_rows, slot_minutes=step)
+
+
+def _column_cells(
+    column, clocks, step, availability, appointments, *, now, room, book_url, can_move
+):
+    """The cells of one column, by row index (rows covered by an appointment have none)."""
+    zone = clinic_zone()
+    starts = [_clock_moment(column.day, m).astimezone(UTC) for m in clocks]
+    ends = [_clock_moment(column.day, m + step).astimezone(UTC) for m in clocks]
+
+    # Group appointments into blocks of rows: one that starts in a row another
+    # covers (possible with off-grid times) joins that block's cell.
+    blocks: list[list] = []  # [first row, end row (exclusive), appointments]
+    for appointment in appointments:
+        first = max(
+            (i for i, start in enumerate(starts) if start <= appointment.start_at), default=0
+        )
+        end = first + 1
+        while end < len(starts) and starts[end] < appointment.blocked_until:
+            end += 1
+        if blocks and first < blocks[-1][1]:
+            blocks[-1][1] = max(blocks[-1][1], end)
+            blocks[-1][2].append(appointment)
+        else:
+            blocks.append([first, end, [appointment]])
+
+    practitioner = column.practitioner
+    cells: dict[int, Cell] = {}
+    covered: set[int] = set()
+    for first, end, listed in blocks:
+        cells[first] = Cell(
+            kind="appointment",
+            start=starts[first].astimezone(zone),
+            end=ends[end - 1].astimezone(zone),
+            column=column,
+            rowspan=end - first,
+            entries=[Entry(appointment, can_move(appointment)) for appointment in listed],
+            label=f"{len(listed)} appointment{'s' if len(listed) > 1 else ''}",
+        )
+        covered.update(range(first, end))
+
+    for index in range(len(clocks)):
+        if index in covered:
+            continue
+        start, end = starts[index], ends[index]
+        cell = Cell(
+            kind="off",
+            start=start.astimezone(zone),
+            end=end.astimezone(zone),
+            column=column,
+            label="Not working",
+        )
+        cells[index] = cell
+        if not availability.practitioner_free(practitioner.id, start, end):
+            cell.kind, cell.label = "busy", "Busy (booking not shown here)"
+            continue
+        if not availability.is_working(practitioner.id, start, end):
+            continue
+        free_room = _free_room(availability, room, start, end)
+        if free_room is None:
+            cell.kind = "no_room"
+            cell.label = f"Free, but {room} is taken" if room else "Free, but no room is free"
+        elif start < now:
+            cell.kind, cell.label = "past", "Free (time has passed)"
+        else:
+            cell.kind, cell.room, cell.label = "free", free_room, "Free"
+            if book_url:
+                cell.label = f"Book {cell.time_label} with {practitioner}"
+                cell.book_url = booking_link(book_url, practitioner, cell.start, free_room)
+    return dict(sorted(cells.items()))
+
+
+def _free_room(availability: Availability, room, start: datetime, end: datetime):
+    """The chosen room if it is free then, else the first free room (or None)."""
+    if room is None:
+        return availability.free_room(start, end)
+    return None if overlaps(availability.room_busy[room.id], start, end) else room
+
+
+def booking_link(book_url: str, practitioner, local_start: datetime, room=None) -> str:
+    """The booking form, pre-filled: ?practitioner=<uuid>&start=2030-01-07T09:15&room=<uuid>."""
+    query = {"practitioner": practitioner.uuid, "start": f"{local_start:%Y-%m-%dT%H:%M}"}
+    if room is not None:
+        query["room"] = room.uuid
+    return f"{book_url}?{urlencode(query, safe=':')}"
+
+
+def week_of(day: date) -> list[date]:
+    """Monday to Sunday of the week holding ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=offset) for offset in range(7)]
