@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from audit.services import record
 from clinic.models import ClinicSettings
+from scheduling.models import Appointment
+from scheduling.services import change_status
 from sessions.models import (
     Addendum,
     NeedlePlacement,
@@ -20,6 +22,7 @@ from sessions.models import (
     TreatmentSession,
     WarningOverride,
 )
+from sessions.outcomes import ODI_SECTIONS
 from sessions.safety import SafetyWarning, placement_warnings
 
 
@@ -74,7 +77,12 @@ def start_session(*, patient, practitioner, by, appointment=None) -> TreatmentSe
         existing = TreatmentSession.objects.filter(appointment=appointment).first()
         if existing is not None:
             return existing
+    # The patient's pre-visit questionnaire (portal), if any, pre-fills the scores.
+    questionnaire = getattr(appointment, "questionnaire", None)
+    scored = ("nprs_now", "nprs_best", "nprs_worst", *(name for name, _ in ODI_SECTIONS))
+    scores = {} if questionnaire is None else {n: getattr(questionnaire, n) for n in scored}
     session = TreatmentSession.objects.create(
+        **scores,
         patient=patient,
         practitioner=practitioner,
         appointment=appointment,
@@ -85,8 +93,21 @@ def start_session(*, patient, practitioner, by, appointment=None) -> TreatmentSe
             else timezone.localdate()
         ),
         contraindication_notes=contraindication_summary(patient),
+        change_since_last=(
+            f"Patient's note before the visit: {questionnaire.comments}"
+            if questionnaire is not None and questionnaire.comments
+            else ""
+        ),
     )
     _audit("sessions.session.created", session, by)
+    # Opening the record of a checked-in patient starts the treatment.
+    if (
+        appointment is not None
+        and Appointment.objects.filter(
+            pk=appointment.pk, status=Appointment.Status.ARRIVED
+        ).exists()
+    ):
+        change_status(appointment=appointment, status=Appointment.Status.IN_TREATMENT, by=by)
     return session
 
 
@@ -142,10 +163,21 @@ def remove_placement(*, placement: NeedlePlacement, by) -> None:
     _audit("sessions.placement.removed", current, by, acupoint=code)
 
 
-@transaction.atomic
 def apply_points(*, session: TreatmentSession, points, by, source: str) -> int:
     """Copy (acupoint, side, needle, depth, stimulation) rows into the session.
-    Rows that raise safety warnings are skipped and reported, never added silently."""
+    Rows that raise safety warnings are skipped and reported, never added silently.
+    The rows added are kept (committed) even when some were skipped."""
+    added, skipped = _apply_points(session=session, points=points, by=by, source=source)
+    if skipped:
+        raise SessionError(
+            f"Added {added} point(s). Not added: {', '.join(skipped)}.",
+            code="partially_applied",
+        )
+    return added
+
+
+@transaction.atomic
+def _apply_points(*, session: TreatmentSession, points, by, source: str) -> tuple[int, list[str]]:
     current = _locked(session)
     position = current.placements.aggregate(last=Max("position"))["last"] or 0
     added, skipped = [], []
@@ -177,12 +209,7 @@ def apply_points(*, session: TreatmentSession, points, by, source: str) -> int:
     _audit(
         "sessions.placements.applied", current, by, source=source, added=len(added), skipped=skipped
     )
-    if skipped:
-        raise SessionError(
-            f"Added {len(added)} point(s). Not added: {', '.join(skipped)}.",
-            code="partially_applied",
-        )
-    return len(added)
+    return len(added), skipped
 
 
 def apply_protocol(*, session: TreatmentSession, protocol: Protocol, by) -> int:
@@ -314,6 +341,10 @@ def sign_session(*, session: TreatmentSession, by, version: int | None = None) -
     current.signed_by = by
     current.save(update_fields=["signed_at", "signed_by", "updated_at"])
     _audit("sessions.session.signed", current, by)
+    # A signed record completes its appointment's visit.
+    appointment = current.appointment
+    if appointment is not None and appointment.status == Appointment.Status.IN_TREATMENT:
+        change_status(appointment=appointment, status=Appointment.Status.COMPLETED, by=by)
     return current
 
 

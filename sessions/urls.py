@@ -1,10 +1,42 @@
-from django.urls import path  # noqa: F401  (each section below adds its routes)
+from django.urls import path
+
+from sessions.views import clinical
+from sessions.views import floor as floor_views
+from sessions.views import protocols as protocol_views
+from sessions.views import record as record_views
+from sessions.views import record_sections as section_views
 
 app_name = "records"
 
 urlpatterns = [
     # --- recording a session (today's list, start, record page, sign, addenda, print) below ---
+    path("today/", record_views.today, name="today"),
+    path("start/", record_views.start, name="start"),
+    path("points/", record_views.points, name="points"),
+    path("<uuid:uuid>/", record_views.record, name="record"),
+    path("<uuid:uuid>/print/", record_views.print_record, name="print"),
+    path("<uuid:uuid>/assessment/", section_views.assessment, name="assessment"),
+    path("<uuid:uuid>/placements/add/", section_views.placement_add, name="placement-add"),
+    path(
+        "<uuid:uuid>/placements/<int:pk>/remove/",
+        section_views.placement_remove,
+        name="placement-remove",
+    ),
+    path("<uuid:uuid>/protocol/", section_views.protocol, name="apply-protocol"),
+    path("<uuid:uuid>/copy-last/", section_views.copy_last, name="copy-last"),
+    path("<uuid:uuid>/needles-in/", section_views.needles_in, name="needles-in"),
+    path("<uuid:uuid>/needles-out/", section_views.needles_out, name="needles-out"),
+    path("<uuid:uuid>/incident/", section_views.incident, name="incident"),
+    path("<uuid:uuid>/adverse-events/", section_views.adverse_event, name="adverse-event"),
+    path("<uuid:uuid>/follow-up/", section_views.follow_up, name="follow-up"),
+    path("<uuid:uuid>/sign/", section_views.sign, name="sign"),
+    path("<uuid:uuid>/addenda/", section_views.addendum, name="addendum"),
     # --- the patient's clinical page and trend chart below ---
+    path("patient/<uuid:uuid>/", clinical.patient_clinical, name="patient"),
     # --- treatment-floor board below ---
+    path("floor/", floor_views.floor, name="floor"),
     # --- protocols below ---
+    path("protocols/", protocol_views.protocol_list, name="protocols"),
+    path("protocols/<uuid:uuid>/", protocol_views.protocol_edit, name="protocol"),
+    path("protocols/<uuid:uuid>/delete/", protocol_views.protocol_delete, name="protocol-delete"),
 ]

@@ -184,3 +184,26 @@ def test_a_new_session_is_prefilled_with_the_patients_flags(practitioner):
     )
     assert "Anticoagulants" in session.contraindication_notes
     assert "treat lying down" in session.contraindication_notes
+
+
+@pytest.mark.django_db
+def test_opening_and_signing_the_record_moves_the_visit_along(practitioner, front_desk):
+    from scheduling import services as booking
+    from tests.factories.scheduling import AppointmentFactory
+
+    appointment = AppointmentFactory(practitioner=practitioner)
+    booking.change_status(appointment=appointment, status="arrived", by=front_desk)
+    session = services.start_session(
+        patient=appointment.patient,
+        practitioner=practitioner,
+        appointment=appointment,
+        by=practitioner.user,
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == "in_treatment"
+    TreatmentSession.objects.filter(pk=session.pk).update(contraindications_reviewed=True)
+    session.refresh_from_db()
+    treat(session, practitioner.user)
+    services.sign_session(session=session, by=practitioner.user)
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"

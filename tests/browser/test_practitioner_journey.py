@@ -1,0 +1,181 @@
+"""A practitioner records a treatment end to end in a real browser: today's list,
+the assessment with the body chart, a protocol, needles in and out with the
+count, sign-off, and the signed read-only record."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from sessions.models import TreatmentSession
+from tests.browser.conftest import login
+from tests.factories import PatientFactory
+from tests.factories.accounts import PASSWORD
+from tests.factories.scheduling import AppointmentFactory
+from tests.factories.sessions import (
+    ProtocolFactory,
+    ProtocolPointFactory,
+    TreatmentSessionFactory,
+    point,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def later_today() -> datetime.datetime:
+    """A little later than now, on today's date in the clinic's time zone."""
+    now = timezone.localtime()
+    start = (now + datetime.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    if start.date() != now.date():  # just before midnight: a little earlier instead
+        start = (now - datetime.timedelta(minutes=50)).replace(second=0, microsecond=0)
+    return start
+
+
+@pytest.fixture
+def maria(db):
+    return PatientFactory(first_name="Maria", last_name="Lombard")
+
+
+@pytest.fixture
+def appointment(practitioner, maria):
+    return AppointmentFactory(practitioner=practitioner, patient=maria, start_at=later_today())
+
+
+@pytest.fixture
+def lumbar_protocol(practitioner):
+    protocol = ProtocolFactory(practitioner=practitioner, name="Lumbar strain")
+    points = [
+        ("BL23", "bilateral"),
+        ("BL25", "bilateral"),
+        ("BL40", "bilateral"),
+        ("GV4", "midline"),
+    ]
+    for position, (code, side) in enumerate(points):
+        ProtocolPointFactory(protocol=protocol, position=position, acupoint=point(code), side=side)
+    return protocol
+
+
+def test_a_practitioner_records_and_signs_a_treatment(
+    page, live_server, practitioner, maria, appointment, lumbar_protocol
+):
+    problems = []  # console errors, e.g. anything the Content-Security-Policy blocked
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    login(page, live_server, practitioner.user.email, PASSWORD)
+
+    # Today's list, from the menu: the appointment, and the record opened from it.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    row = page.get_by_test_id("today-row").filter(has_text="Maria Lombard")
+    expect(row).to_contain_text(timezone.localtime(appointment.start_at).strftime("%H:%M"))
+    row.get_by_role("button", name="Open record").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Treatment record · Maria Lombard")
+    session = TreatmentSession.objects.get(appointment=appointment)
+
+    # Assessment: pain score, cause, and where it hurts, clicked on the body chart.
+    assessment = page.locator("#section-assessment")
+    assessment.get_by_label("Pain now (NPRS 0–10)").fill("6")
+    assessment.get_by_label("Cause", exact=True).select_option(label="Muscle strain")
+    left_lower_back = assessment.get_by_label("Lower back, left")
+    expect(left_lower_back).not_to_be_checked()
+    assessment.locator('[data-region="lumbar_left"]').click()
+    expect(left_lower_back).to_be_checked()
+    expect(assessment.locator('[data-region="lumbar_left"]')).to_have_class(
+        re.compile("is-selected")
+    )
+    assessment.get_by_role("button", name="Save assessment").click()
+    expect(page.locator("#section-assessment")).to_contain_text("Assessment saved.")
+    session.refresh_from_db()
+    assert (session.nprs_now, session.pain_cause) == (6, "muscle_strain")
+    assert session.pain_locations == ["lumbar_left"]
+
+    # The saved protocol, in one click: seven needles (bilateral counts as two).
+    needling = page.locator("#section-needling")
+    needling.get_by_label("Saved protocol").select_option(label="Lumbar strain")
+    needling.get_by_role("button", name="Apply").click()
+    expect(page.locator("#section-needling")).to_contain_text("4 points added")
+    expect(page.get_by_test_id("placement-row")).to_have_count(4)
+    expect(page.get_by_test_id("needles-inserted")).to_contain_text("7 (bilateral counts as two)")
+
+    # Needles in: the server's time, and a running timer.
+    page.get_by_role("button", name="Needles in").click()
+    expect(page.get_by_test_id("needles-in-at")).to_be_visible()
+    expect(page.get_by_test_id("retention-elapsed")).to_have_text(re.compile(r"^00:0\d \(min:s\)$"))
+
+    # Twenty-five minutes pass (moved back in the database), and the page says so.
+    TreatmentSession.objects.filter(pk=session.pk).update(
+        needles_in_at=timezone.now() - datetime.timedelta(minutes=25)
+    )
+    page.reload()
+    expect(page.get_by_test_id("retention-elapsed")).to_have_text(re.compile(r"^25:\d\d"))
+    expect(page.get_by_test_id("retention-alert")).to_have_text(
+        "20 minutes reached: the needles may come out when ready."
+    )
+
+    # Needles out: seven counted, and the count reconciles.
+    out = page.get_by_test_id("needles-out-form")
+    expect(out).to_contain_text("Inserted: 7 needles (bilateral counts as two)")
+    out.get_by_label("Needles removed (counted)").fill("7")
+    out.get_by_role("button", name="Needles out").click()
+    expect(page.get_by_test_id("needle-count")).to_have_text(
+        "Needle count: 7 in, 7 out: reconciled ✓"
+    )
+    expect(page.get_by_test_id("retention-minutes")).to_contain_text("25 minutes")
+
+    # One thing left before signing, then sign.
+    expect(page.get_by_test_id("sign-problems")).to_have_text(
+        "Tick that contraindications were reviewed."
+    )
+    page.get_by_label("Contraindications reviewed with the patient").check()
+    page.locator("#section-assessment").get_by_role("button", name="Save assessment").click()
+    expect(page.get_by_test_id("sign-ready")).to_be_visible()
+    page.get_by_role("button", name="Sign the record").click()
+
+    # The signed record: read-only, with who signed it and when.
+    expect(page.get_by_test_id("record-readonly")).to_be_visible()
+    expect(page.get_by_test_id("record-status")).to_have_text("Signed")
+    expect(page.get_by_test_id("signature")).to_contain_text("Signed by Pat Practitioner")
+    expect(page.get_by_test_id("summary-count")).to_contain_text(
+        "7 inserted, 7 removed (reconciled)"
+    )
+    expect(page.locator("#section-assessment")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save assessment")).to_have_count(0)
+    session.refresh_from_db()
+    assert session.is_signed and session.signed_by == practitioner.user
+    assert problems == []
+
+
+def test_points_are_entered_from_the_keyboard(page, live_server, practitioner, maria):
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
+    login(page, live_server, practitioner.user.email, PASSWORD)
+    page.goto(f"{live_server.url}/records/{session.uuid}/")
+
+    # The older code finds the WHO one; arrows and Enter choose it.
+    code = page.get_by_role("combobox", name="Point")
+    code.press_sequentially("lv3", delay=40)
+    options = page.get_by_role("listbox", name="Matching points").get_by_role("option")
+    expect(options.first).to_contain_text("LR3 Taichong")
+    code.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    code.press("Enter")
+    expect(code).to_have_value("LR3")
+    side = page.get_by_label("Side")
+    expect(side).to_be_focused()
+    side.select_option("left")
+    page.get_by_role("button", name="Add placement").click()
+    expect(page.get_by_test_id("placement-row")).to_have_count(1)
+    expect(page.get_by_test_id("placement-row")).to_contain_text("LR3 Taichong")
+    # Ready for the next point.
+    expect(page.get_by_role("combobox", name="Point")).to_be_focused()
+
+    # A midline point: the side is set for you.
+    code = page.get_by_role("combobox", name="Point")
+    code.press_sequentially("GV4", delay=40)
+    expect(options.first).to_contain_text("GV4 Mingmen")
+    code.press("ArrowDown")
+    code.press("Enter")
+    expect(page.get_by_label("Side")).to_have_value("midline")
+    page.get_by_role("button", name="Add placement").click()
+    expect(page.get_by_test_id("placement-row")).to_have_count(2)
+    expect(page.get_by_test_id("needles-inserted")).to_contain_text("2 (bilateral counts as two)")
