@@ -1,9 +1,12 @@
-from accounts.navigation import menu_for
+from accounts.navigation import ACCOUNT_MENU, menu_for
 
 
 def navigation(request):
     """The menu of the signed-in user's role, built in Python, not in templates."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": menu_for(user, request.path)}
+        return {"nav_items": [], "account_items": []}
+    return {
+        "nav_items": menu_for(user, request.path),
+        "account_items": menu_for(user, request.path, ACCOUNT_MENU),
+    }

@@ -14,21 +14,37 @@ class NavItem:
     active: bool
 
 
-# (label, url name, capability needed or None for everyone signed in)
+# (label, url name, capability needed or None for everyone signed in). Booking
+# and registering patients are buttons on the calendar, patient and home pages.
 MENU = [
     ("Home", "home", None),
+    ("Book online", "portal:book", Capability.USE_PORTAL),
+    ("History", "portal:history", Capability.USE_PORTAL),
+    ("Progress", "portal:progress", Capability.USE_PORTAL),
+    ("Export", "portal:export", Capability.USE_PORTAL),
+    ("Today", "records:today", Capability.RECORD_SESSIONS),
+    ("Calendar", "scheduling:day", Capability.VIEW_CALENDAR),
     ("Patients", "patients:list", Capability.VIEW_PATIENTS),
-    ("Book", "scheduling:book", Capability.BOOK_APPOINTMENTS),
-    ("New patient", "patients:create", Capability.EDIT_PATIENTS),
+    ("Find a time", "scheduling:find", Capability.VIEW_CALENDAR),
+    ("Waitlist", "scheduling:waitlist", Capability.BOOK_APPOINTMENTS),
+    ("Treatment floor", "records:floor", Capability.VIEW_FLOOR),
+    ("Protocols", "records:protocols", Capability.RECORD_SESSIONS),
     ("Practitioners", "practitioners:list", Capability.VIEW_PRACTITIONERS),
+    ("Audit trail", "audit:search", Capability.MANAGE_CLINIC),
     ("Clinic admin", "admin:index", Capability.MANAGE_CLINIC),
 ]
 
+# The signed-in user's own account, shown beside their name rather than in the menu.
+ACCOUNT_MENU = [
+    ("Security", "two_factor:status", Capability.MANAGE_OWN_SECURITY),
+    ("Password", "password_change", None),
+]
 
-def menu_for(user, current_path: str) -> list[NavItem]:
+
+def menu_for(user, current_path: str, menu=MENU) -> list[NavItem]:
     entries = [
         (label, reverse(url_name))
-        for label, url_name, capability in MENU
+        for label, url_name, capability in menu
         if capability is None or user.can(capability)
     ]
     # The entry whose URL is the longest prefix of the current path is active.

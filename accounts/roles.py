@@ -42,6 +42,8 @@ class Capability(StrEnum):
     MANAGE_CLINIC = "manage_clinic"
     # The patient's own portal.
     USE_PORTAL = "use_portal"
+    # One's own sign-in security: two-factor authentication (staff only).
+    MANAGE_OWN_SECURITY = "manage_own_security"
 
 
 STAFF_ROLES = frozenset({Role.CLINIC_ADMIN, Role.FRONT_DESK, Role.PRACTITIONER})
@@ -56,6 +58,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CLINIC,
             Capability.VIEW_CALENDAR,
             Capability.BOOK_APPOINTMENTS,
+            Capability.MANAGE_OWN_SECURITY,
         }
     ),
     Role.FRONT_DESK: frozenset(
@@ -67,6 +70,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_CALENDAR,
             Capability.BOOK_APPOINTMENTS,
             Capability.VIEW_FLOOR,
+            Capability.MANAGE_OWN_SECURITY,
         }
     ),
     Role.PRACTITIONER: frozenset(
@@ -80,6 +84,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_OWN_APPOINTMENTS,
             Capability.RECORD_SESSIONS,
             Capability.VIEW_FLOOR,
+            Capability.MANAGE_OWN_SECURITY,
         }
     ),
     Role.PATIENT: frozenset({Capability.USE_PORTAL}),

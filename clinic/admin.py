@@ -32,6 +32,7 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Sign-in security", {"fields": ["require_two_factor_for_staff"]}),
     ]
 
     def has_add_permission(self, request):

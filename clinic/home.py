@@ -10,8 +10,14 @@ from practitioners.models import Practitioner
 def home_context(user) -> tuple[str, dict]:
     today = timezone.localdate()
     if user.role == Role.PATIENT:
+        # Patients land on their portal home; an account not linked to a record
+        # yet gets a page saying so.
+        from portal.views.appointments import home_context as portal_home_context
+
         patient = Patient.objects.visible_to(user).first()
-        return "home/patient.html", {"patient": patient}
+        if patient is None:
+            return "home/patient.html", {"patient": None}
+        return "portal/home.html", portal_home_context(patient)
     if user.role == Role.PRACTITIONER:
         practitioner = Practitioner.objects.filter(user=user).first()
         return "home/practitioner.html", {"practitioner": practitioner, "today": today}

@@ -40,6 +40,13 @@ class ClinicSettings(models.Model):
         default=3, help_text="At most this many upcoming appointments per patient."
     )
 
+    # Sign-in security.
+    require_two_factor_for_staff = models.BooleanField(
+        default=False,
+        help_text="Staff without two-factor authentication must set it up before they can "
+        "use the app. Patients are not affected.",
+    )
+
     class Meta:
         verbose_name = "clinic settings"
         verbose_name_plural = "clinic settings"

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "clinic",
     "accounts",
     "audit",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "practitioners",
     "scheduling",
     "notifications",
+    "portal",
     "sessions.apps.SessionsConfig",
     "demo",
 ]
@@ -83,6 +86,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session entered a two-factor code?
+    "django_otp.middleware.OTPMiddleware",
+    # Staff with two-factor on must enter a code before any other page (and, when
+    # the clinic requires it, staff without it must set it up first).
+    "accounts.middleware.RequireTwoFactorMiddleware",
     # Deny by default: only views marked @login_not_required are public.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,7 +142,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that also loads, in the same query, whether the user has a
+    # confirmed two-factor device and whether the clinic requires one.
+    "accounts.twofactor.TwoFactorStateBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -145,9 +155,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Portal invitations and password-reset links work once and expire after this.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_LINK_DAYS", default=3) * 24 * 60 * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Two-factor authentication (django-otp, TOTP). The Django admin never shows a
+# device's secret key or QR code; staff set up their own on /accounts/two-factor/.
+OTP_TOTP_ISSUER = "Back Pain Acupuncture Clinic"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Failed-login throttling (django-axes): lock the account+address pair after
 # AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
@@ -171,6 +188,9 @@ try:
 except (ZoneInfoNotFoundError, ValueError) as exc:
     raise ImproperlyConfigured(f"Unknown CLINIC_TIME_ZONE={CLINIC_TIME_ZONE!r}") from exc
 TIME_ZONE = CLINIC_TIME_ZONE
+# Domain in the UIDs of calendar invitations: set it once and never change it,
+# or patients' calendars get duplicate events. Empty: derived from ALLOWED_HOSTS.
+CLINIC_UID_DOMAIN = env.str("CLINIC_UID_DOMAIN", default="")
 USE_I18N = True
 USE_TZ = True
 

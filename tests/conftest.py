@@ -72,3 +72,8 @@ def client_for(client):
         return client
 
     return login
+
+
+# Transactional tests (and the browser tests' live server) must use
+# serialized_rollback=True: Django empties the database after each one, and
+# the data that migrations load (the acupoint catalogue) has to come back.

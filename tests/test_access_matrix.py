@@ -182,6 +182,577 @@ MATRIX |= {
 }
 # fmt: on
 
+# --- The calendar: every staff role sees every practitioner's calendar ---
+# fmt: off
+MATRIX |= {
+    "scheduling:day": (
+        staff_page(),
+        staff_page(query="date=2030-01-07", variant="a day"),
+        # Odd input is explained on the page, never an error.
+        staff_page(query="date=garbage&practitioner=nobody&room=00000000-0000-4000-8000-000000000000", variant="odd input"),
+    ),
+    "scheduling:week": (
+        staff_page(query="date=2030-01-07"),
+        staff_page(query="date=garbage&practitioner=nobody", variant="odd input"),
+    ),
+    "scheduling:colours": staff_page(),
+    "scheduling:day-sheet": (
+        staff_page(kwargs=a_practitioner),
+        staff_page(kwargs=a_practitioner, query="date=garbage", variant="odd date"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=lambda o: {"uuid": "00000000-0000-4000-8000-000000000000"}, variant="no such practitioner"),
+    ),
+}
+# fmt: on
+
+
+# --- Find a time (every staff role), course of care and waitlist (front desk, admin) ---
+
+
+def a_waitlist_entry(o):
+    from tests.factories.scheduling import WaitlistEntryFactory
+
+    return {"uuid": WaitlistEntryFactory(patient=o.patient_a).uuid}
+
+
+TO_WAITLIST = Redirect("/calendar/waitlist/")
+
+
+def booking_page(**kwargs) -> Row:
+    """Front desk and clinic admin (BOOK_APPOINTMENTS); practitioners refused."""
+    return Row(
+        GET, anonymous=LOGIN, patient=403, front_desk=200, practitioner=403, clinic_admin=200,
+        **kwargs,
+    )  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    "scheduling:find": (
+        staff_page(),
+        staff_page(query="appointment_type=00000000-0000-4000-8000-000000000000&from_date=x", variant="odd input"),
+    ),
+    "scheduling:course": booking_page(),
+    "scheduling:waitlist": booking_page(),
+    # POST without a form: the entry is withdrawn and the list shown again.
+    "scheduling:waitlist-withdraw": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_WAITLIST, practitioner=403, clinic_admin=TO_WAITLIST, kwargs=a_waitlist_entry),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=a_waitlist_entry, variant="GET"),
+    ),
+}
+# fmt: on
+
+
+# --- Messages to patients and practitioners' calendar feeds ---------------------
+
+# A fixed appointment UUID, so that the redirect after a retry can name it.
+FAILED_MESSAGE_APPOINTMENT = "5ea1ed00-0000-4000-8000-000000000001"
+TO_FAILED_MESSAGE_APPOINTMENT = Redirect(f"/calendar/appointments/{FAILED_MESSAGE_APPOINTMENT}/")
+TO_FEED_PAGE = Redirect("/calendar/practitioners/feed/")
+
+
+def a_failed_message(o):
+    from notifications.models import OutboundMessage
+    from tests.factories.scheduling import AppointmentFactory
+
+    appointment = AppointmentFactory(
+        uuid=FAILED_MESSAGE_APPOINTMENT, practitioner=o.practitioner, patient=o.patient_a
+    )
+    message = OutboundMessage.objects.create(
+        appointment=appointment,
+        kind="confirmation",
+        recipient=o.patient_a.email,
+        status="failed",
+        attempts=1,
+        last_error="ConnectionRefusedError: the mail server is down",
+    )
+    return {"uuid": message.uuid}
+
+
+def _feed(o, **fields):
+    from scheduling.models import CalendarFeed
+
+    return {"token": CalendarFeed.objects.create(practitioner=o.practitioner, **fields).token}
+
+
+def a_live_feed(o):
+    return _feed(o)
+
+
+def a_revoked_feed(o):
+    return _feed(o, revoked_at=timezone.now())
+
+
+def everyone(expected, method=GET, **kwargs) -> Row:
+    return Row(
+        method, anonymous=expected, patient=expected, front_desk=expected,
+        practitioner=expected, clinic_admin=expected, **kwargs,
+    )  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    # Retry a failed e-mail: POST only, front desk and clinic admin (BOOK_APPOINTMENTS).
+    "notifications:retry": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_FAILED_MESSAGE_APPOINTMENT, practitioner=403, clinic_admin=TO_FAILED_MESSAGE_APPOINTMENT, kwargs=a_failed_message),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=a_failed_message, variant="GET"),
+    ),
+    # The private feed is public by design (calendar programs cannot log in): the token is the key.
+    "scheduling:feed": (
+        everyone(200, kwargs=a_live_feed),
+        everyone(404, kwargs=a_revoked_feed, variant="revoked link"),
+        everyone(404, kwargs=lambda o: {"token": "no-such-token"}, variant="no such link"),
+        everyone(405, method=POST, kwargs=a_live_feed, variant="POST"),
+    ),
+    # A practitioner's own feed link: only practitioners (EDIT_OWN_APPOINTMENTS).
+    "scheduling:feed-manage": (
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=403, practitioner=TO_FEED_PAGE, clinic_admin=403, variant="revoke and renew"),
+    ),
+}
+# fmt: on
+
+
+# --- The patient's clinical page: practitioners only (VIEW_CLINICAL) ---------------
+# Front desk and clinic admin have no clinical access, patients no staff page; the
+# capability is checked before the lookup, so only a practitioner learns of a 404.
+# fmt: off
+MATRIX |= {
+    "records:patient": (
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=own_record),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=other_patients_record, variant="another patient's record"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=404, clinic_admin=403, kwargs=no_such_patient, variant="no such record"),
+        Row(POST, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_record, variant="POST"),
+    ),
+}
+# fmt: on
+
+
+# --- Treatment floor (front desk and practitioners) and practitioners' own protocols ---
+
+
+def _protocol(practitioner):
+    from tests.factories.sessions import ProtocolFactory, ProtocolPointFactory
+
+    protocol = ProtocolFactory(practitioner=practitioner, name="Lumbar strain")
+    ProtocolPointFactory(protocol=protocol)
+    return protocol
+
+
+def own_protocol(o):
+    """A protocol of the `practitioner` persona."""
+    return {"uuid": _protocol(o.practitioner).uuid}
+
+
+def others_protocol(o):
+    """Another practitioner's protocol: not found for the `practitioner` persona."""
+    from tests.factories import PractitionerFactory
+
+    return {"uuid": _protocol(PractitionerFactory()).uuid}
+
+
+TO_PROTOCOLS = Redirect("/records/protocols/")
+
+
+def practitioner_page(practitioner=200, method=GET, **kwargs) -> Row:
+    """RECORD_SESSIONS: practitioners only; front desk, admin and patients refused."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=403, practitioner=practitioner,
+        clinic_admin=403, **kwargs,
+    )  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    # VIEW_FLOOR: front desk and practitioners; the clinic admin has no floor role.
+    "records:floor": Row(GET, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=403),
+    "records:protocols": (
+        practitioner_page(),
+        # POST without a form: the page again, with what is missing.
+        practitioner_page(method=POST, variant="POST without a form"),
+    ),
+    "records:protocol": (
+        practitioner_page(kwargs=own_protocol),
+        practitioner_page(404, kwargs=others_protocol, variant="another practitioner's protocol"),
+        practitioner_page(404, kwargs=no_such_patient, variant="no such protocol"),
+        practitioner_page(method=POST, kwargs=own_protocol, variant="POST without a form"),
+    ),
+    "records:protocol-delete": (
+        practitioner_page(TO_PROTOCOLS, method=POST, kwargs=own_protocol),
+        practitioner_page(404, method=POST, kwargs=others_protocol, variant="another practitioner's protocol"),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_protocol, variant="GET"),
+    ),
+}
+# fmt: on
+
+
+# --- Recording a session: today's list, the record, its sections, print, typeahead ---
+# Reading a record needs VIEW_CLINICAL, checked by the lookup: front desk and clinic
+# admin get 404 (they must not even learn that a record exists); patients get 403
+# (no staff page; their signed records are for the portal). A draft is its author's:
+# another practitioner gets 404. A signed record is shared care: other practitioners
+# read it (200) and may add an addendum, but write nothing else (403). A signed
+# record refuses every change, also to its author, with a message on the page.
+
+
+def _treatment_session(practitioner, patient, *, signed=False):
+    from sessions.models import TreatmentSession
+    from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory
+
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=patient)
+    NeedlePlacementFactory(session=session)
+    if signed:
+        TreatmentSession.objects.filter(pk=session.pk).update(
+            signed_at=timezone.now(), signed_by=practitioner.user
+        )
+    return session
+
+
+def _session_kwargs(session, with_placement):
+    kwargs = {"uuid": session.uuid}
+    if with_placement:
+        kwargs["pk"] = session.placements.get().pk
+    return kwargs
+
+
+def own_draft(o, with_placement=False):
+    """A draft of the `practitioner` persona."""
+    return _session_kwargs(_treatment_session(o.practitioner, o.patient_a), with_placement)
+
+
+def own_signed(o, with_placement=False):
+    return _session_kwargs(
+        _treatment_session(o.practitioner, o.patient_a, signed=True), with_placement
+    )
+
+
+def others_draft(o, with_placement=False):
+    from tests.factories import PractitionerFactory
+
+    return _session_kwargs(_treatment_session(PractitionerFactory(), o.patient_b), with_placement)
+
+
+def others_signed(o, with_placement=False):
+    from tests.factories import PractitionerFactory
+
+    return _session_kwargs(
+        _treatment_session(PractitionerFactory(), o.patient_b, signed=True), with_placement
+    )
+
+
+def no_such_session(o):
+    return {"uuid": "00000000-0000-4000-8000-000000000000"}
+
+
+TO_RECORD = Redirect("/records/{uuid}/")
+TO_NEEDLING = Redirect("/records/{uuid}/#section-needling")
+TO_TODAY = Redirect("/records/today/")
+
+
+def record_row(practitioner=200, method=GET, **kwargs) -> Row:
+    """An object page of the record: 404 for roles without clinical access."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=404, practitioner=practitioner,
+        clinic_admin=404, **kwargs,
+    )  # fmt: skip
+
+
+def recording_row(practitioner=200, method=GET, **kwargs) -> Row:
+    """RECORD_SESSIONS pages that are no object: practitioners only, 403 for the rest."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=403, practitioner=practitioner,
+        clinic_admin=403, **kwargs,
+    )  # fmt: skip
+
+
+def get_refused(kwargs, method=GET) -> Row:
+    return Row(method, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=kwargs, variant=method)  # fmt: skip
+
+
+def draft_section_rows(own=200, *, placement=False) -> tuple[Row, ...]:
+    """A section's POST endpoint. An empty POST on one's own draft is answered with
+    the page and what is missing (200): nothing saved, never an error page."""
+
+    def kw(make):
+        if not placement:
+            return make
+        return lambda o: make(o, with_placement=True)
+
+    def no_such(o):
+        return {**no_such_session(o), "pk": 1} if placement else no_such_session(o)
+
+    return (
+        record_row(own, method=POST, kwargs=kw(own_draft)),
+        record_row(404, method=POST, kwargs=kw(others_draft), variant="another practitioner's draft"),
+        record_row(403, method=POST, kwargs=kw(others_signed), variant="another practitioner's signed record"),
+        record_row(TO_RECORD, method=POST, kwargs=kw(own_signed), variant="own signed record: refused with a message"),
+        record_row(404, method=POST, kwargs=no_such, variant="no such record"),
+        get_refused(kw(own_draft)),
+    )  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    "records:today": (recording_row(), get_refused(lambda o: {}, method=POST)),
+    # An empty POST: nothing to open, back to today's list with a message.
+    "records:start": (recording_row(TO_TODAY, method=POST), get_refused(lambda o: {})),
+    "records:points": (recording_row(query="q=bl2"), recording_row(query="", variant="no query")),
+    "records:record": (
+        record_row(kwargs=own_draft),
+        record_row(404, kwargs=others_draft, variant="another practitioner's draft"),
+        record_row(kwargs=others_signed, variant="another practitioner's signed record"),
+        record_row(kwargs=own_signed, variant="own signed record"),
+        record_row(404, kwargs=no_such_session, variant="no such record"),
+        get_refused(own_draft, method=POST),
+    ),
+    "records:print": (
+        record_row(kwargs=own_draft),
+        record_row(404, kwargs=others_draft, variant="another practitioner's draft"),
+        record_row(kwargs=others_signed, variant="another practitioner's signed record"),
+        record_row(404, kwargs=no_such_session, variant="no such record"),
+    ),
+    **{
+        name: draft_section_rows()
+        for name in (
+            "records:assessment", "records:placement-add", "records:apply-protocol",
+            "records:copy-last", "records:needles-out", "records:incident",
+            "records:adverse-event", "records:follow-up", "records:sign",
+        )
+    },
+    # No form needed: the draft has a placement, so the needles go in; back to the needles.
+    "records:needles-in": draft_section_rows(TO_NEEDLING),
+    # Removing a placement (before needles in) needs no form: done, back to the needles.
+    "records:placement-remove": draft_section_rows(TO_NEEDLING, placement=True),
+    # Addenda: any practitioner, on a signed record; an empty POST shows what is missing.
+    "records:addendum": (
+        record_row(method=POST, kwargs=own_signed),
+        record_row(method=POST, kwargs=others_signed, variant="another practitioner's signed record"),
+        record_row(404, method=POST, kwargs=others_draft, variant="another practitioner's draft"),
+        record_row(TO_RECORD, method=POST, kwargs=own_draft, variant="own draft: not signed yet"),
+        get_refused(own_signed),
+    ),
+}
+# fmt: on
+
+
+# --- Two-factor authentication (staff) and the audit trail (clinic admin) ---------
+# The personas have no two-factor device: there is no code to check, nothing to
+# turn off, and no pending set-up in the session, so each POST goes back to the
+# two-factor page. Patients have no two-factor pages (MANAGE_OWN_SECURITY).
+
+TO_TWO_FACTOR = Redirect("/accounts/two-factor/")
+
+
+def own_security(expected, method=GET, **kwargs) -> Row:
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=expected, practitioner=expected,
+        clinic_admin=expected, **kwargs,
+    )  # fmt: skip
+
+
+def audit_page(clinic_admin, method=GET, **kwargs) -> Row:
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=403, practitioner=403,
+        clinic_admin=clinic_admin, **kwargs,
+    )  # fmt: skip
+
+
+def refused_get(method=GET, **kwargs) -> Row:
+    return Row(method, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, variant=method, **kwargs)  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    "two_factor:status": own_security(200),
+    "two_factor:confirm": (own_security(TO_TWO_FACTOR, POST), refused_get()),
+    "two_factor:disable": (own_security(TO_TWO_FACTOR, POST), refused_get()),
+    # Without a device there is nothing to verify: on to `next` if it is on this site.
+    "two_factor:verify": (
+        own_security(HOME),
+        own_security(HOME, POST, variant="POST"),
+        own_security(Redirect("/patients/"), query="next=/patients/", variant="next on this site"),
+        own_security(HOME, query="next=https://evil.example/", variant="next elsewhere"),
+    ),
+    "audit:search": (
+        audit_page(200),
+        audit_page(200, query="patient=able&user=clinic.test&action=patients.&date_from=2026-01-01&date_to=2030-12-31&page=9", variant="filters"),
+        # Odd input is explained on the page, never an error.
+        audit_page(200, query="date_from=garbage&date_to=2020-13-45&page=x", variant="odd input"),
+        refused_get(POST),
+    ),
+    "audit:export": (
+        audit_page(200),
+        audit_page(200, query="action=accounts.", variant="filtered"),
+        audit_page(400, query="date_from=garbage", variant="odd input"),
+        refused_get(POST),
+    ),
+}
+# fmt: on
+
+
+# --- Portal accounts, the patient's appointments and online booking; password reset ---
+# A patient reaches only their own patient's data: another patient's appointment
+# is 404. Staff have no portal (USE_PORTAL): 403. The invitation is staff's
+# (EDIT_PATIENTS): front desk, practitioners and the clinic admin. Password reset
+# is public, for patients and staff alike.
+
+
+def _reset_kwargs(user):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+
+
+def patient_a_link(o):
+    """A valid link for patient_a's account (made before anyone logs in: logging
+    in as patient_a updates last_login, which uses the link up)."""
+    return _reset_kwargs(o.patient_a.user)
+
+
+def a_used_link(o):
+    return {**_reset_kwargs(o.patient_a.user), "token": "cz5k7a-0123456789abcdef0123456789abcdef"}
+
+
+def uninvited_patient(o):
+    from tests.factories import PatientFactory
+
+    return {"uuid": PatientFactory(email="new.patient@example.net").uuid}
+
+
+def patient_a_appointment(o):
+    return {"uuid": _appointment(o.practitioner, o.patient_a).uuid}
+
+
+def patient_b_appointment(o):
+    return {"uuid": _appointment(o.practitioner, o.patient_b).uuid}
+
+
+def with_online_booking(o):
+    settings = ClinicSettings.load()
+    settings.online_booking_enabled = True
+    settings.save()
+    return {}
+
+
+def portal_page(method=GET, patient=200, **kwargs) -> Row:
+    return Row(method, anonymous=LOGIN, patient=patient, front_desk=403, practitioner=403, clinic_admin=403, **kwargs)  # fmt: skip
+
+
+TO_SET_PASSWORD = Redirect("/portal/welcome/{uidb64}/set-password/")
+TO_RESET_FORM = Redirect("/accounts/password/reset/{uidb64}/set-password/")
+
+# fmt: off
+MATRIX |= {
+    "password_reset": (
+        everyone(200),
+        # POST without an address: the form again, asking for one.
+        everyone(200, method=POST, variant="POST without a form"),
+    ),
+    "password_reset_done": everyone(200),
+    "password_reset_confirm": (
+        # The token moves into the session; the form is at a URL without it.
+        # patient_a signed in has used the link up by logging in.
+        Row(GET, anonymous=TO_RESET_FORM, patient=200, front_desk=TO_RESET_FORM, practitioner=TO_RESET_FORM, clinic_admin=TO_RESET_FORM, kwargs=patient_a_link),
+        everyone(200, kwargs=a_used_link, variant="used or expired link"),
+    ),
+    "password_reset_complete": everyone(200),
+    # The welcome link: only for patients' accounts; staff signed in are asked to
+    # log out first; patient_a signed in has used the link up by logging in.
+    "portal:welcome": (
+        Row(GET, anonymous=TO_SET_PASSWORD, patient=200, front_desk=200, practitioner=200, clinic_admin=200, kwargs=patient_a_link),
+        everyone(200, kwargs=a_used_link, variant="used or expired link"),
+    ),
+    "portal:invite": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_PATIENT, practitioner=TO_PATIENT, clinic_admin=TO_PATIENT, kwargs=uninvited_patient),
+        # Refused with a message (already uses the portal): back to the record.
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_PATIENT, practitioner=TO_PATIENT, clinic_admin=TO_PATIENT, kwargs=own_record, variant="already invited"),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        refused_get(kwargs=uninvited_patient),
+    ),
+    "portal:home": portal_page(),
+    "portal:cancel": (
+        portal_page(kwargs=patient_a_appointment),
+        portal_page(patient=404, kwargs=patient_b_appointment, variant="another patient's appointment"),
+        portal_page(patient=404, kwargs=no_such_appointment, variant="no such appointment"),
+        # POST without a reason: the page again, asking for one.
+        portal_page(POST, kwargs=patient_a_appointment, variant="POST without a reason"),
+        portal_page(POST, patient=404, kwargs=patient_b_appointment, variant="POST, another patient's appointment"),
+    ),
+    "portal:book": (
+        portal_page(),
+        portal_page(kwargs=with_online_booking, variant="online booking on"),
+        portal_page(kwargs=with_online_booking, query="appointment_type=00000000-0000-4000-8000-000000000000&from_date=garbage", variant="odd input"),
+        refused_get(POST),
+    ),
+    # Without a slot: the page says to choose one; nothing is booked.
+    "portal:book-confirm": (
+        portal_page(),
+        portal_page(POST, variant="POST without a slot"),
+    ),
+}
+# fmt: on
+
+
+# --- The patient's own record: history, progress, questionnaire, access log, export ---
+# Signed sessions only: the patient's own draft is 404, like another patient's
+# session. The questionnaire is for the patient's own appointments; once the
+# appointment has started it is read-only, and a POST goes back to it with a message.
+
+
+def patient_a_signed_session(o):
+    return {"uuid": _treatment_session(o.practitioner, o.patient_a, signed=True).uuid}
+
+
+def patient_a_draft_session(o):
+    return {"uuid": _treatment_session(o.practitioner, o.patient_a).uuid}
+
+
+def patient_b_signed_session(o):
+    return {"uuid": _treatment_session(o.practitioner, o.patient_b, signed=True).uuid}
+
+
+def patient_a_past_appointment(o):
+    import datetime
+
+    from tests.factories.scheduling import AppointmentFactory
+
+    start = timezone.now() - datetime.timedelta(days=2)
+    return {"uuid": AppointmentFactory(practitioner=o.practitioner, patient=o.patient_a, start_at=start).uuid}  # fmt: skip
+
+
+TO_QUESTIONNAIRE = Redirect("/portal/appointments/{uuid}/questionnaire/")
+
+# fmt: off
+MATRIX |= {
+    "portal:history": (portal_page(), refused_get(POST)),
+    "portal:session": (
+        portal_page(kwargs=patient_a_signed_session),
+        portal_page(patient=404, kwargs=patient_a_draft_session, variant="own draft"),
+        portal_page(patient=404, kwargs=patient_b_signed_session, variant="another patient's session"),
+        portal_page(patient=404, kwargs=no_such_session, variant="no such session"),
+        refused_get(POST, kwargs=patient_a_signed_session),
+    ),
+    "portal:progress": (portal_page(), refused_get(POST)),
+    "portal:questionnaire": (
+        portal_page(kwargs=patient_a_appointment),
+        # POST without a form: the page again, with what is missing.
+        portal_page(POST, kwargs=patient_a_appointment, variant="POST without a form"),
+        portal_page(patient=404, kwargs=patient_b_appointment, variant="another patient's appointment"),
+        portal_page(POST, patient=404, kwargs=patient_b_appointment, variant="POST, another patient's appointment"),
+        portal_page(patient=404, kwargs=no_such_appointment, variant="no such appointment"),
+        portal_page(kwargs=patient_a_past_appointment, variant="appointment started: read-only"),
+        portal_page(POST, patient=TO_QUESTIONNAIRE, kwargs=patient_a_past_appointment, variant="POST, appointment started"),
+    ),
+    "portal:access-log": (portal_page(), portal_page(query="page=garbage", variant="odd page")),
+    "portal:export-json": (portal_page(), refused_get(POST)),
+    "portal:export": (portal_page(), refused_get(POST)),
+}
+# fmt: on
+
 
 # --- The Django admin: for the clinic admin (is_staff) only ---------------------
 #
@@ -211,6 +782,7 @@ def model_admin_row(clinic_admin, **kwargs) -> Row:
 # Every app label with a registered ModelAdmin (the admin:app_list regex).
 ADMIN_APP_LABELS = (
     "auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners", "scheduling",
+    "notifications", "otp_totp",
 )  # fmt: skip
 
 # fmt: off
@@ -318,6 +890,17 @@ def make_exception(o):
     )
 
 
+def make_outbound_message(o):
+    from notifications.models import OutboundMessage
+    from tests.factories.scheduling import AppointmentFactory
+
+    return OutboundMessage.objects.create(
+        appointment=AppointmentFactory(patient=o.patient_a),
+        kind="confirmation",
+        recipient=o.patient_a.email,
+    )
+
+
 def make_closure(o):
     import datetime
 
@@ -326,6 +909,15 @@ def make_closure(o):
     return ClinicClosureFactory(
         start_date=datetime.date(2030, 12, 25), end_date=datetime.date(2030, 12, 26)
     )
+
+
+def make_totp_device(o):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import UserFactory
+
+    # Not a persona's: a persona with a device would be asked for a code first.
+    return TOTPDevice.objects.create(user=UserFactory(), name="Phone", confirmed=True)
 
 
 def _axes_fields():
@@ -360,6 +952,10 @@ ADMIN_MODELS = {
     "scheduling.workinghours":    (make_working_hours,      200,       200, 200,    200,   200),
     "scheduling.availabilityexception": (make_exception,    200,       200, 200,    200,   200),
     "scheduling.clinicclosure":   (make_closure,            200,       200, 200,    200,   200),
+    # Read-only: what was sent to whom; retried from the appointment's page.
+    "notifications.outboundmessage": (make_outbound_message, 200,    403, 200,    200,   403),
+    # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
+    "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
 }
 # fmt: on
 
@@ -397,6 +993,16 @@ MATRIX["admin:clinic_clinicsettings_add"] = (
     model_admin_row(200, variant="no settings yet"),
     model_admin_row(403, kwargs=with_clinic_settings, variant="settings exist"),
 )
+
+
+# django-otp's pages with a device's secret (its key as a QR code): refused to
+# everyone, the clinic admin included (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+MATRIX |= {
+    f"admin:otp_totp_totpdevice_{view}": model_admin_row(
+        403, kwargs=lambda o: {"pk": make_totp_device(o).pk}
+    )
+    for view in ("config", "qrcode")
+}
 
 
 # --- The tests ------------------------------------------------------------------

@@ -4,6 +4,7 @@ Run them alone with ``pytest -m browser``; skip them with ``-m "not browser"``.
 Without Chromium they are skipped on a workstation, but fail in CI (``CI`` set).
 """
 
+import importlib
 import os
 import re
 from pathlib import Path
@@ -78,3 +79,20 @@ def login(page, live_server, email, password):
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(live_server):
+    """The acupoint catalogue and the needle list, which a migration loads.
+
+    Django empties the database after each live-server test, and under
+    Playwright a serialized rollback does not put them back (the test thread
+    sees another connection object than the one serialized at set-up), so
+    every browser test loads them again when they are missing."""
+    from django.apps import apps
+
+    from sessions.models import Acupoint
+
+    if not Acupoint.objects.exists():
+        migration = importlib.import_module("sessions.migrations.0003_acupoint_catalogue")
+        migration.load(apps, None)

@@ -10,11 +10,20 @@ from tests.factories.accounts import PASSWORD
 pytestmark = pytest.mark.browser
 
 MENUS = {
-    "clinic_admin": ["Home", "Patients", "New patient", "Practitioners", "Clinic admin"],
-    "front_desk": ["Home", "Patients", "New patient", "Practitioners"],
-    "practitioner": ["Home", "Patients", "New patient", "Practitioners"],
-    "patient": ["Home"],
-}
+    "clinic_admin": [
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Practitioners",
+        "Audit trail", "Clinic admin",
+    ],
+    "front_desk": [
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor",
+        "Practitioners",
+    ],
+    "practitioner": [
+        "Home", "Today", "Calendar", "Patients", "Find a time", "Treatment floor", "Protocols",
+        "Practitioners",
+    ],
+    "patient": ["Home", "Book online", "History", "Progress", "Export"],
+}  # fmt: skip
 
 
 def main_menu(page):
