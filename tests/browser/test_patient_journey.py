@@ -1,7 +1,7 @@
 """A patient, end to end in a real browser on a phone-sized screen: follows the
 invitation e-mailed by the front desk, sets a password, lands on the portal
-home, sees an upcoming appointment and cancels it with a reason, using the
-keyboard for the last step."""
+home, reads their history and progress chart, fills the pre-visit
+questionnaire, and cancels the appointment with a reason from the keyboard."""
 
 import datetime
 import re
@@ -12,9 +12,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clinic.models import ClinicSettings
+from portal.models import PreVisitQuestionnaire
 from portal.services import invite_patient
 from scheduling.models import Appointment
 from tests.browser.conftest import PHONE
+from tests.browser.test_patient_records_journey import open_menu_entry, signed_session
 from tests.factories import PatientFactory
 from tests.factories.scheduling import AppointmentFactory, AppointmentTypeFactory, RoomFactory
 
@@ -55,9 +57,11 @@ def appointment(clinic, practitioner, dora):
     )
 
 
-def test_it_lets_an_invited_patient_set_a_password_and_cancel(
-    page, live_server, front_desk, dora, appointment
+def test_it_lets_an_invited_patient_set_a_password_read_answer_and_cancel(
+    page, live_server, front_desk, practitioner, dora, appointment
 ):
+    signed_session(dora, practitioner, day=datetime.date(2026, 3, 2), nprs=7, plan="Weekly")
+    signed_session(dora, practitioner, day=datetime.date(2026, 3, 9), nprs=4, plan="Fortnightly")
     # The front desk invites Dora; the e-mail carries her welcome link.
     invite_patient(patient=dora, by=front_desk, base_url=live_server.url)
     [email] = mail.outbox
@@ -85,8 +89,36 @@ def test_it_lets_an_invited_patient_set_a_password_and_cancel(
     expect(card).to_contain_text("Follow-up treatment")
     expect(card).to_contain_text("Garden room")
 
-    # --- Placeholder: another journey adds "sees history and chart, fills a
-    # --- pre-visit questionnaire" steps in its own test; this one stays self-contained.
+    # Her history in plain words, and her progress chart with its table.
+    open_menu_entry(page, "History")
+    expect(page.get_by_test_id("history-session")).to_have_count(2)
+    expect(page.get_by_test_id("what-we-did").first).to_contain_text("BL23 Shenshu (both sides)")
+    open_menu_entry(page, "Progress")
+    expect(
+        page.get_by_role("img", name="Pain and disability over the course of care")
+    ).to_be_visible()
+    expect(page.get_by_test_id("mic-nprs")).to_have_count(1)
+    expect(
+        page.get_by_role("table", name="Your pain and daily-life scores").get_by_test_id(
+            "progress-row"
+        )
+    ).to_have_count(2)
+
+    # The pre-visit questionnaire for the upcoming appointment, from her home page.
+    open_menu_entry(page, "Home")
+    page.get_by_role("link", name=re.compile(r"^Before your visit")).click()
+    page.get_by_role("group", name="Your pain now").get_by_label("4", exact=True).check()
+    page.get_by_role("group", name="Your least pain in the last 24 hours").get_by_label(
+        "2", exact=True
+    ).check()
+    page.get_by_role("group", name="Your worst pain in the last 24 hours").get_by_label(
+        "6", exact=True
+    ).check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("your answers are saved")
+    assert PreVisitQuestionnaire.objects.get(appointment=appointment).nprs_now == 4
+    open_menu_entry(page, "Home")
+    card = page.get_by_test_id("upcoming-appointment")
 
     # She cancels it, with a reason, from the keyboard.
     card.get_by_role("link", name=re.compile(r"^Cancel this appointment")).click()

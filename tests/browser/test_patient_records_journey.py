@@ -3,31 +3,19 @@ in plain words, the progress chart with its table, and the pre-visit
 questionnaire filled in (partly from the keyboard) and confirmed."""
 
 import datetime
-import importlib
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.models import PreVisitQuestionnaire
-from sessions.models import Acupoint, TreatmentSession
+from sessions.models import TreatmentSession
 from tests.browser.conftest import PHONE, login
 from tests.factories.accounts import PASSWORD
 from tests.factories.scheduling import AppointmentFactory
 from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def reference_data(live_server):
-    """The acupoint catalogue and the needle list, which a migration loads and
-    an earlier live-server test may have emptied (as in the practitioner's
-    journey, tests/browser/test_practitioner_journey.py)."""
-    if not Acupoint.objects.exists():
-        migration = importlib.import_module("sessions.migrations.0003_acupoint_catalogue")
-        migration.load(apps, None)
 
 
 def signed_session(patient, practitioner, *, day, nprs, plan):
