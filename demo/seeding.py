@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
+from demo.records import seed_records
 from demo.schedule import seed_schedule
 from patients.models import Patient
 from patients.text import fold
@@ -575,6 +576,7 @@ def seed_demo() -> SeedResult:
         now=now,
         rng=random.Random(SEED + 1),  # noqa: S311 (demo data)
     )
+    created["signed_records"] = seed_records(rng=random.Random(SEED + 2))  # noqa: S311
 
     totals = {
         "patients": len(specs),

@@ -153,6 +153,12 @@ def test_it_fills_the_calendar_without_double_bookings():
     }
     assert all(counts.values()), counts
     assert Appointment.objects.filter(patient__user__email="patient@example.com").count() >= 4
-    before = Appointment.objects.count()
+    from sessions.models import TreatmentSession
+
+    featured = TreatmentSession.objects.signed().filter(patient__user__email="patient@example.com")
+    assert featured.count() >= 3
+    assert all(4 <= s.placements.count() for s in featured)
+    before = (Appointment.objects.count(), TreatmentSession.objects.count())
     call_command("seed_demo", stdout=StringIO())
-    assert Appointment.objects.count() == before
+    assert (Appointment.objects.count(), TreatmentSession.objects.count()) == before
+    call_command("verify_audit", stdout=StringIO())

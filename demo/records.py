@@ -1,0 +1,128 @@
+"""Signed treatment records for the demo's completed appointments, so that the
+clinical pages, the portal history and the progress charts have something to show.
+
+Sessions are inserted unsigned, their placements next, and only then are they
+signed in one UPDATE: the database refuses placements on a signed session.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from scheduling.models import Appointment
+from sessions.models import Acupoint, Needle, NeedlePlacement, TreatmentSession
+
+# (code, side) sets a practitioner might use for low back pain (DOMAIN.md).
+POINT_SETS = (
+    [("BL23", "bilateral"), ("BL25", "bilateral"), ("BL40", "bilateral"), ("GV4", "midline")],
+    [
+        ("BL23", "bilateral"),
+        ("BL52", "bilateral"),
+        ("GB30", "left"),
+        ("GB34", "left"),
+        ("KI3", "bilateral"),
+    ],
+    [
+        ("EX-B2", "bilateral"),
+        ("BL25", "bilateral"),
+        ("BL57", "right"),
+        ("BL60", "right"),
+        ("SI3", "left"),
+    ],
+    [("BL23", "bilateral"), ("GV3", "midline"), ("EX-UE7", "left"), ("BL40", "bilateral")],
+)
+CAUSES = ("muscle_strain", "herniated_disc", "arthritis")
+PLANS = (
+    "Weekly treatment for four more weeks, then review.",
+    "Twice weekly for two weeks; home exercises daily.",
+    "Fortnightly maintenance; review at the next visit.",
+)
+
+
+def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
+    """Sign records for the featured patient's completed visits and a share of the
+    others; once only (a second run finds records and leaves them)."""
+    if TreatmentSession.objects.exists():
+        return 0
+    completed = list(
+        Appointment.objects.filter(
+            status=Appointment.Status.COMPLETED, treatment_session__isnull=True
+        )
+        .select_related("patient__user", "practitioner__user")
+        .order_by("start_at")
+    )
+    chosen = [
+        a for a in completed
+        if (a.patient.user and a.patient.user.email == "patient@example.com") or rng.random() < share
+    ]  # fmt: skip
+    if not chosen:
+        return 0
+    points = {p.code: p for p in Acupoint.objects.filter(Q(kind="channel") | Q(kind="extra"))}
+    needle = Needle.objects.filter(gauge_mm="0.25", length_mm=40).first() or Needle.objects.first()
+    visits_so_far: dict[int, int] = {}
+    sessions, plans = [], []
+    for appointment in chosen:
+        visit = visits_so_far[appointment.patient_id] = (
+            visits_so_far.get(appointment.patient_id, 0) + 1
+        )
+        nprs = max(1, 8 - visit - rng.choice((0, 0, 1)))  # pain eases over a course of care
+        odi_section = max(0, 3 - visit // 2)
+        needles_in = appointment.start_at + timedelta(minutes=10)
+        sessions.append(
+            TreatmentSession(
+                patient=appointment.patient,
+                practitioner=appointment.practitioner,
+                appointment=appointment,
+                room=appointment.room,
+                session_date=timezone.localdate(appointment.start_at),
+                presenting_complaint="Lower back pain, worse on sitting",
+                pain_locations=["lumbar_left", "lumbar_right"],
+                pain_cause=rng.choice(CAUSES),
+                nprs_now=nprs,
+                nprs_best=max(0, nprs - 2),
+                nprs_worst=min(10, nprs + 2),
+                **{name: odi_section for name in ODI_FIELDS},
+                contraindications_reviewed=True,
+                needles_in_at=needles_in,
+                needles_out_at=needles_in + timedelta(minutes=rng.choice((20, 25, 25, 30))),
+                response=TreatmentSession.Response.BETTER,
+                recommendations=["exercise", "heat"],
+                plan=rng.choice(PLANS),
+                next_visit_in_days=7,
+            )
+        )
+        plans.append(rng.choice(POINT_SETS))
+    TreatmentSession.objects.bulk_create(sessions)
+    placements = []
+    for session, point_set in zip(sessions, plans, strict=True):
+        for position, (code, side) in enumerate(point_set, start=1):
+            placements.append(
+                NeedlePlacement(
+                    session=session,
+                    position=position,
+                    acupoint=points[code],
+                    side=side,
+                    needle=needle,
+                    depth_mm=25,
+                    de_qi=True,
+                )
+            )
+        session.needles_removed = sum(p.needle_count for p in placements if p.session is session)
+    NeedlePlacement.objects.bulk_create(placements)
+    TreatmentSession.objects.bulk_update(sessions, ["needles_removed"])
+    for session in sessions:
+        TreatmentSession.objects.filter(pk=session.pk).update(
+            signed_at=session.needles_out_at + timedelta(minutes=10),
+            signed_by=session.practitioner.user,
+        )
+    return len(sessions)
+
+
+ODI_FIELDS = (
+    "odi_pain_intensity", "odi_personal_care", "odi_lifting", "odi_walking", "odi_sitting",
+    "odi_standing", "odi_sleeping", "odi_sex_life", "odi_social_life", "odi_travelling",
+)  # fmt: skip
