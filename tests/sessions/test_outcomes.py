@@ -1,5 +1,6 @@
-"""Outcome scoring against worked examples (Fairbank & Pynsent 2000 scoring rules;
-NPRS and RMDQ minimal important change as in DOMAIN.md)."""
+"""Outcome scoring against worked examples computed by hand from the published
+rules (ODI v2.1a scoring as in Fairbank & Pynsent 2000 and DOMAIN.md; NPRS and
+RMDQ minimal important change as in DOMAIN.md)."""
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from sessions.outcomes import (
 
 
 def test_odi_all_sections_answered():
-    # Fairbank's worked example: total 16 of 50 -> 32 %.
+    # Total 16 of 50 -> 32 %.
     result = odi([2, 1, 3, 2, 2, 1, 2, 1, 1, 1])
     assert (result.percent, result.band, result.complete) == (32, "Moderate disability", True)
 
