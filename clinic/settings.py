@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "portal",
     "sessions.apps.SessionsConfig",
     "demo",
+    "scale",
 ]
 
 MIDDLEWARE = [

@@ -156,12 +156,21 @@ class ClinicClosure(models.Model):
         return f"{self.reason} ({self.start_date}–{self.end_date})"
 
 
+# Longest time one appointment may block: 8 hours plus a 2-hour buffer.
+LONGEST_BLOCK = timedelta(hours=10)
+
+
 class AppointmentQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
 
     def overlapping(self, start, end):
-        return self.filter(start_at__lt=end, blocked_until__gt=start)
+        # The lower bound on start_at is implied (no appointment blocks longer
+        # than LONGEST_BLOCK, a CHECK below) but lets PostgreSQL use the
+        # (…, start_at) indexes instead of scanning every booking ever made.
+        return self.filter(
+            start_at__lt=end, start_at__gt=start - LONGEST_BLOCK, blocked_until__gt=start
+        )
 
     def editable_by(self, user):
         """Appointments this user may change (as Appointment.changeable_by)."""
@@ -263,6 +272,10 @@ class Appointment(models.Model):
                 condition=Q(blocked_until__gte=F("end_at")), name="scheduling_appt_buffer_after_end"
             ),
             models.CheckConstraint(
+                condition=Q(blocked_until__lte=F("start_at") + LONGEST_BLOCK),
+                name="scheduling_appt_longest_block",
+            ),
+            models.CheckConstraint(
                 condition=Q(
                     status__in=[
                         "booked",
@@ -290,6 +303,13 @@ class Appointment(models.Model):
             models.Index(fields=["practitioner", "start_at"], name="sched_appt_prac_start_idx"),
             models.Index(fields=["room", "start_at"], name="sched_appt_room_start_idx"),
             models.Index(fields=["patient", "start_at"], name="sched_appt_patient_start_idx"),
+            # load_availability: active bookings overlapping a window (docs/performance.md).
+            models.Index(
+                fields=["blocked_until"],
+                include=["start_at", "practitioner", "room"],
+                condition=Q(status__in=["booked", "arrived", "in_treatment", "completed"]),
+                name="sched_appt_active_blocked_idx",
+            ),
             # send_reminders scans upcoming booked appointments by start time.
             models.Index(
                 fields=["start_at"],
