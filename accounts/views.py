@@ -10,6 +10,7 @@ import django_otp
 from django import forms
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -149,7 +150,7 @@ def two_factor_verify(request):
     next_url = _safe_next(request)
     has_device, _ = two_factor_state(user)
     if not has_device or user.is_verified():
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     device = confirmed_device(user)
     form = CodeForm(request.POST or None)
     if (
@@ -161,7 +162,7 @@ def two_factor_verify(request):
         request.session.cycle_key()
         django_otp.login(request, device)
         record("accounts.two_factor.verified", actor=user, obj=device)
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     context = {"form": form, "next": next_url, "nav_items": []}
     return render(request, "accounts/two_factor_verify.html", context)
 

@@ -56,7 +56,8 @@ class AuditSearchForm(forms.Form):
             events = events.filter(action__startswith=action)
         if data.get("date_from"):
             events = events.filter(occurred_at__gte=_start_of(data["date_from"]))
-        if data.get("date_to"):
+        # The last day a date can be has no next day, and nothing happened after it.
+        if data.get("date_to") and data["date_to"] < datetime.date.max:
             next_day = data["date_to"] + datetime.timedelta(days=1)
             events = events.filter(occurred_at__lt=_start_of(next_day))
         return events

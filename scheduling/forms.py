@@ -29,6 +29,10 @@ class WhenMixin:
         day, clock = data.get("date"), data.get("time")
         if day is None or clock is None:
             return None, None
+        # As the planning forms: a date far away would overflow the arithmetic below.
+        if not 2000 <= day.year <= 2099:
+            self.add_error("date", "Choose a date between the years 2000 and 2099.")
+            return None, None
         # Add durations in UTC: aware arithmetic in a local zone is wall-clock
         # arithmetic and would be an hour off across a daylight-saving change.
         start = local_datetime(day, clock).astimezone(UTC)

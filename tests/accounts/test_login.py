@@ -61,3 +61,14 @@ def test_it_answers_odd_input_with_a_message(client, data):
     r = client.post(URL, data)
     assert r.status_code == 200
     assert r.context["form"].errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["User-Agent", "Accept"])
+def test_a_nul_byte_in_a_header_does_not_break_logging_in(client, front_desk, header):
+    r = client.post(
+        URL,
+        {"username": front_desk.email, "password": PASSWORD},
+        headers={header: "evil\x00agent"},
+    )
+    assert r.status_code == 302
