@@ -1,7 +1,17 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 
 from practitioners.models import Practitioner
 from scheduling.models import WorkingHours
+
+
+class IdOnlyAutocompleteSelect(AutocompleteSelect):
+    """Django's widget looks the posted value up as an id when the form is shown
+    again; a value that is no number made that a 500. Such a value is shown as
+    no choice, and the form's own validation explains it."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if str(v).isdigit()], attr)
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -25,6 +35,13 @@ class PractitionerAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
     inlines = [WorkingHoursInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["widget"] = IdOnlyAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -449,15 +449,6 @@ ADMIN_MODELS = {
 }
 ADMIN_EXAMPLES = min(EXAMPLES, 10)
 
-# Django's AutocompleteSelect filters the posted value as an id when it renders the
-# form again: a user that is no number is a 500 (practitioners/admin.py: autocomplete_fields).
-AUTOCOMPLETE_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="Django's AutocompleteSelect.optgroups filters pk__in with the posted value: "
-    "a non-numeric user is a 500 (remove this mark once PractitionerAdmin works around it)",
-)
-
 
 def _admin_cases():
     for label, existing in ADMIN_MODELS.items():
@@ -579,10 +570,7 @@ def world(clinic_admin, front_desk, practitioner, other_practitioner, patient_a,
 
 def _params():
     for case in FORMS:
-        marks = (
-            [AUTOCOMPLETE_BUG] if case.url.startswith("admin:practitioners_practitioner") else []
-        )
-        yield pytest.param(case, id=case.id, marks=marks)
+        yield pytest.param(case, id=case.id)
 
 
 @pytest.mark.parametrize("case", list(_params()))
