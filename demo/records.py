@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from scheduling.models import Appointment
 from sessions.models import Acupoint, Needle, NeedlePlacement, TreatmentSession
+from sessions.outcomes import ODI_SECTIONS
 
 # (code, side) sets a practitioner might use for low back pain (DOMAIN.md).
 POINT_SETS = (
@@ -85,7 +86,7 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
                 nprs_now=nprs,
                 nprs_best=max(0, nprs - 2),
                 nprs_worst=min(10, nprs + 2),
-                **{name: odi_section for name in ODI_FIELDS},
+                **{name: odi_section for name, _ in ODI_SECTIONS},
                 contraindications_reviewed=True,
                 needles_in_at=needles_in,
                 needles_out_at=needles_in + timedelta(minutes=rng.choice((20, 25, 25, 30))),
@@ -120,9 +121,3 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
             signed_by=session.practitioner.user,
         )
     return len(sessions)
-
-
-ODI_FIELDS = (
-    "odi_pain_intensity", "odi_personal_care", "odi_lifting", "odi_walking", "odi_sitting",
-    "odi_standing", "odi_sleeping", "odi_sex_life", "odi_social_life", "odi_travelling",
-)  # fmt: skip

@@ -17,6 +17,7 @@ from scheduling.models import Appointment
 from scheduling.services import change_status
 from sessions.models import (
     Addendum,
+    AdverseEvent,
     NeedlePlacement,
     Protocol,
     TreatmentSession,
@@ -241,6 +242,16 @@ def copy_last_session(*, session: TreatmentSession, by) -> int:
         by=by,
         source=f"session of {previous.session_date}",
     )
+
+
+@transaction.atomic
+def add_adverse_event(*, session: TreatmentSession, data: dict, by) -> AdverseEvent:
+    """Record an adverse event on a draft (audited without its values)."""
+    current = _locked(session)
+    event = AdverseEvent.objects.create(session=current, **data)
+    _bump(current, [])
+    _audit("sessions.adverse_event.added", current, by)
+    return event
 
 
 @transaction.atomic

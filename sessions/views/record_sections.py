@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -18,22 +18,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import require
 from accounts.roles import Capability
 from sessions import services
-from sessions.models import AdverseEvent, TreatmentSession
 from sessions.services import NeedsOverride, SessionError
 from sessions.views.record import build_form, load_session, record_url, respond
 
 SIGNED = "This record is signed and cannot change: corrections are made with an addendum."
-
-
-def add_adverse_event(*, session: TreatmentSession, data: dict, by) -> AdverseEvent:
-    """Record an adverse event on a draft (services.py has no workflow for it:
-    same rules as the others, locked, version bumped, audited without values)."""
-    with transaction.atomic():
-        current = services._locked(session)
-        event = AdverseEvent.objects.create(session=current, **data)
-        services._bump(current, [])
-        services._audit("sessions.adverse_event.added", current, by)
-    return event
 
 
 def _go_to(request, url):
@@ -239,7 +227,7 @@ def adverse_event(request, session):
     if not form.is_valid():
         return respond(request, session, "adverse", bound={"adverse_form": form})
     try:
-        add_adverse_event(session=session, data=form.cleaned_data, by=request.user)
+        services.add_adverse_event(session=session, data=form.cleaned_data, by=request.user)
     except SessionError as error:
         return respond(
             request, session, "adverse", bound={"adverse_form": form}, errors=_error_messages(error)
