@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from scheduling.intervals import Interval, covers, merge, overlaps, subtract
+from scheduling.intervals import Interval, Timeline, merge, subtract
 from scheduling.models import (
     Appointment,
     AvailabilityException,
@@ -50,25 +50,37 @@ def days(first: date, last: date):
 
 @dataclass
 class Availability:
-    """Working time and bookings of some practitioners and rooms over some days."""
+    """Working time and bookings of some practitioners and rooms over some days.
+
+    ``working`` holds each practitioner's working time as sorted intervals;
+    bookings are ``Timeline``s, so that each question below is a bisection.
+    """
 
     first_day: date
     last_day: date
     working: dict[int, list[Interval]] = field(default_factory=dict)  # practitioner id
-    busy: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
-    room_busy: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    busy: dict[int, Timeline] = field(default_factory=lambda: defaultdict(Timeline))
+    room_busy: dict[int, Timeline] = field(default_factory=lambda: defaultdict(Timeline))
     rooms: list[Room] = field(default_factory=list)
     closed_days: set[date] = field(default_factory=set)
+    _working_lines: dict[int, Timeline] = field(default_factory=dict, repr=False)
 
     def is_working(self, practitioner_id: int, start: datetime, end: datetime) -> bool:
-        return covers(self.working.get(practitioner_id, []), start, end)
+        line = self._working_lines.get(practitioner_id)
+        if line is None:
+            line = Timeline(self.working.get(practitioner_id, []))
+            self._working_lines[practitioner_id] = line
+        return line.covers(start, end)
 
     def practitioner_free(self, practitioner_id: int, start: datetime, end: datetime) -> bool:
-        return not overlaps(self.busy[practitioner_id], start, end)
+        return not self.busy[practitioner_id].overlaps(start, end)
+
+    def room_free(self, room_id: int, start: datetime, end: datetime) -> bool:
+        return not self.room_busy[room_id].overlaps(start, end)
 
     def free_room(self, start: datetime, end: datetime) -> Room | None:
         for room in self.rooms:
-            if not overlaps(self.room_busy[room.id], start, end):
+            if self.room_free(room.id, start, end):
                 return room
         return None
 
@@ -128,9 +140,12 @@ def load_availability(
     booked = Appointment.objects.active().overlapping(window_start, window_end)
     if exclude_appointment_id is not None:
         booked = booked.exclude(pk=exclude_appointment_id)
-    for practitioner_id, room_id, start, blocked_until in booked.values_list(
+    busy, room_busy = defaultdict(list), defaultdict(list)
+    for practitioner_id, room_id, start, blocked_until in booked.order_by().values_list(
         "practitioner_id", "room_id", "start_at", "blocked_until"
     ):
-        availability.busy[practitioner_id].append((start, blocked_until))
-        availability.room_busy[room_id].append((start, blocked_until))
+        busy[practitioner_id].append((start, blocked_until))
+        room_busy[room_id].append((start, blocked_until))
+    availability.busy.update((key, Timeline(spans)) for key, spans in busy.items())
+    availability.room_busy.update((key, Timeline(spans)) for key, spans in room_busy.items())
     return availability

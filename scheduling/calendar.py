@@ -32,7 +32,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scheduling.availability import Availability, clinic_zone, day_bounds, local_datetime
-from scheduling.intervals import overlaps
 
 MINUTES_PER_DAY = 24 * 60
 # Shown when nobody works that day (a closure, a weekend).
@@ -283,7 +282,7 @@ def _free_room(availability: Availability, room, start: datetime, end: datetime)
     """The chosen room if it is free then, else the first free room (or None)."""
     if room is None:
         return availability.free_room(start, end)
-    return None if overlaps(availability.room_busy[room.id], start, end) else room
+    return room if availability.room_free(room.id, start, end) else None
 
 
 def booking_link(book_url: str, practitioner, local_start: datetime, room=None) -> str:

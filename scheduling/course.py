@@ -121,7 +121,7 @@ def plan_course(
             visit.problems.append(f"{practitioner} already has an appointment then")
             visit.blocked = True
         if room is not None:
-            if overlaps(availability.room_busy[room.id], start, blocked_until):
+            if not availability.room_free(room.id, start, blocked_until):
                 visit.problems.append(f"{room} is already taken then")
                 visit.blocked = True
         else:

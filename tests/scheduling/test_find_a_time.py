@@ -12,6 +12,7 @@ from tests.factories import PatientFactory, PractitionerFactory
 from tests.factories.scheduling import (
     AppointmentFactory,
     AppointmentTypeFactory,
+    ClinicClosureFactory,
     RoomFactory,
     WorkingHoursFactory,
 )
@@ -298,3 +299,37 @@ def test_the_same_number_of_queries_whatever_the_data_size(
     assert len(response.context["slots"]) == 20
     with django_assert_num_queries(15):  # htmx: the results only, no form to draw
         client.get(URL, params, headers={"HX-Request": "true"})
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_a_search_past_the_first_week_adds_one_round_of_queries(
+    client_for, front_desk, django_assert_num_queries, size
+):
+    """With the first week closed, the rest of the range is loaded too: the five
+    queries of load_availability once more, and never a third time."""
+    ClinicSettings.load()
+    kind = AppointmentTypeFactory(name="Treatment", duration_minutes=45, buffer_after_minutes=0)
+    ClinicClosureFactory(start_date=MONDAY, end_date=MONDAY + dt.timedelta(days=6))
+    rooms = [RoomFactory(name=f"Room {n}") for n in range(size)]
+    for n in range(size):
+        practitioner = PractitionerFactory()
+        for weekday in range(5):
+            WorkingHoursFactory(practitioner=practitioner, weekday=weekday, start_time=dt.time(9), end_time=dt.time(17))  # fmt: skip
+        for week in range(1, size + 1):
+            AppointmentFactory(
+                practitioner=practitioner,
+                room=rooms[n],
+                appointment_type=kind,
+                start_at=local_datetime(MONDAY + dt.timedelta(weeks=week), dt.time(9)),
+            )
+    client = client_for(front_desk)
+    params = {
+        "appointment_type": kind.uuid,
+        "from_date": MONDAY.isoformat(),
+        "to_date": (MONDAY + dt.timedelta(days=60)).isoformat(),
+    }
+    with django_assert_num_queries(14 + 5):  # htmx as above, no patient; plus a round
+        response = client.get(URL, params, headers={"HX-Request": "true"})
+    slots = response.context["slots"]
+    assert len(slots) == 20
+    assert all(slot.local_start.date() > MONDAY + dt.timedelta(days=6) for slot, _ in slots)

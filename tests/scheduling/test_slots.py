@@ -304,3 +304,51 @@ def test_each_slot_is_free_on_its_own_even_if_two_share_the_only_room(prac, kind
     nine = [s for s in slots if times([s]) == ["09:00"]]
     assert {s.practitioner for s in nine} == {prac, other}
     assert {s.room for s in nine} == {room}
+
+
+def test_a_search_beyond_the_first_week_finds_the_later_slots_in_order(prac, kind):
+    """The first week is searched first (see slots._windows); when it holds too
+    few slots the rest of the range is searched, and the two join in time order."""
+    three_mondays = find_slots(
+        appointment_type=kind,
+        first_day=MONDAY,
+        last_day=MONDAY + dt.timedelta(days=20),
+        practitioner=prac,
+        limit=50,
+        not_before=LONG_AGO,
+    )
+    per_monday = len(slots_on(MONDAY, kind, practitioner=prac))  # 24: Mondays only
+    assert len(three_mondays) == 50
+    assert [s.start for s in three_mondays] == sorted(s.start for s in three_mondays)
+    assert {s.local_start.date() for s in three_mondays} == {
+        MONDAY,
+        MONDAY + dt.timedelta(days=7),
+        MONDAY + dt.timedelta(days=14),
+    }
+    assert len({s.start for s in three_mondays}) == 50  # none found twice
+    assert sum(s.local_start.date() == MONDAY for s in three_mondays) == per_monday
+
+
+def test_a_booking_just_after_the_first_week_still_blocks_a_late_slot(room):
+    """The last evening of the first week is checked against the next morning's
+    bookings too: a buffer that runs past midnight must not overlap them."""
+    kind = AppointmentTypeFactory(name="Late", duration_minutes=30, buffer_after_minutes=30)
+    night_owl = PractitionerFactory(user__full_name="Nia Night")
+    sunday, next_monday = MONDAY + dt.timedelta(days=6), MONDAY + dt.timedelta(days=7)
+    AvailabilityExceptionFactory(
+        practitioner=night_owl,
+        kind=AvailabilityException.Kind.EXTRA_HOURS,
+        start_at=at(sunday, "23:00"),
+        end_at=at(next_monday, "00:30"),
+    )
+    AppointmentFactory(practitioner=night_owl, room=room, appointment_type=kind, start_at=at(next_monday, "00:15"))  # fmt: skip
+    slots = find_slots(
+        appointment_type=kind,
+        first_day=MONDAY,
+        last_day=next_monday,
+        practitioner=night_owl,
+        limit=10,
+        not_before=LONG_AGO,
+    )
+    # 23:30 would block until 00:30, into the 00:15 visit; 23:45 likewise.
+    assert [f"{s.local_start:%a %H:%M}" for s in slots] == ["Sun 23:00", "Sun 23:15"]
