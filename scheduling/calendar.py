@@ -28,8 +28,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
+
+from django.urls import reverse
 
 from scheduling.availability import Availability, clinic_zone, day_bounds, local_datetime
 
@@ -50,12 +54,14 @@ class Column:
 
 @dataclass
 class Entry:
-    """An appointment as the grid shows it."""
+    """An appointment as the grid shows it, with its links."""
 
     appointment: Any
     can_move: bool = False
+    url: str = ""
+    move_url: str = ""
 
-    @property
+    @cached_property
     def time_label(self) -> str:
         zone = clinic_zone()
         start = self.appointment.start_at.astimezone(zone)
@@ -188,6 +194,7 @@ def build_grid(
         (appointment, wanted[key]) for key, listed in by_column.items() for appointment in listed
     ]
     first, last = row_range(columns, availability, placed, step)
+    links = (uuid_url("scheduling:appointment"), uuid_url("scheduling:move"))
     clocks = list(range(first, last, step))
     grid_rows = [Row(time(m // 60, m % 60), []) for m in clocks]
 
@@ -202,6 +209,7 @@ def build_grid(
             room=room,
             book_url=book_url if can_book(column.practitioner) else "",
             can_move=can_move,
+            links=links,
         )
         for index, cell in cells.items():
             grid_rows[index].cells.append(cell)
@@ -209,9 +217,10 @@ def build_grid(
 
 
 def _column_cells(
-    column, clocks, step, availability, appointments, *, now, room, book_url, can_move
+    column, clocks, step, availability, appointments, *, now, room, book_url, can_move, links
 ):
     """The cells of one column, by row index (rows covered by an appointment have none)."""
+    appointment_url, move_url = links
     zone = clinic_zone()
     starts = [_clock_moment(column.day, m).astimezone(UTC) for m in clocks]
     ends = [_clock_moment(column.day, m + step).astimezone(UTC) for m in clocks]
@@ -242,7 +251,15 @@ def _column_cells(
             end=ends[end - 1].astimezone(zone),
             column=column,
             rowspan=end - first,
-            entries=[Entry(appointment, can_move(appointment)) for appointment in listed],
+            entries=[
+                Entry(
+                    appointment,
+                    can_move(appointment),
+                    url=appointment_url(appointment.uuid),
+                    move_url=move_url(appointment.uuid),
+                )
+                for appointment in listed
+            ],
             label=f"{len(listed)} appointment{'s' if len(listed) > 1 else ''}",
         )
         covered.update(range(first, end))
@@ -276,6 +293,14 @@ def _column_cells(
                 cell.label = f"Book {cell.time_label} with {practitioner}"
                 cell.book_url = booking_link(book_url, practitioner, cell.start, free_room)
     return dict(sorted(cells.items()))
+
+
+def uuid_url(name: str) -> Callable[[UUID], str]:
+    """``reverse(name, kwargs={"uuid": …})`` for many objects: resolved once and
+    then filled in, as a day grid links hundreds of appointments."""
+    sample = UUID(int=0)
+    head, tail = reverse(name, kwargs={"uuid": sample}).split(str(sample))
+    return lambda value: f"{head}{value}{tail}"
 
 
 def _free_room(availability: Availability, room, start: datetime, end: datetime):

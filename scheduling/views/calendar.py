@@ -12,6 +12,7 @@ import uuid as uuid_module
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -31,6 +32,8 @@ from sessions.floor import occupied_rooms
 # Dates outside this range are refused (and date arithmetic near date.min/max overflows).
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Practitioners' columns the day view shows at a time: eight fit a 1280-pixel screen.
+COLUMNS_PER_PAGE = 8
 
 
 def _day_from_query(value: str | None, notices: list[str]) -> date:
@@ -126,11 +129,19 @@ def _grid(request, columns, practitioner_ids, first_day, last_day, room_value, n
 @require_GET
 @require(Capability.VIEW_CALENDAR)
 def day_view(request):
+    """A column per practitioner, COLUMNS_PER_PAGE at a time: a clinic group's
+    forty columns fit no screen (and cost forty times one to draw)."""
     notices: list[str] = []
     day = _day_from_query(request.GET.get("date"), notices)
     practitioners = list(Practitioner.objects.active().with_user().order_by("user__full_name"))
     chosen = _pick(practitioners, request.GET.get("practitioner"), notices, "practitioner")
-    shown = [chosen] if chosen else practitioners
+    # get_page turns a missing, odd or too-large page number into the first or last page.
+    page = (
+        None
+        if chosen
+        else Paginator(practitioners, COLUMNS_PER_PAGE).get_page(request.GET.get("page"))
+    )
+    shown = [chosen] if chosen else list(page)
     columns = [
         Column(
             practitioner,
@@ -155,13 +166,23 @@ def day_view(request):
     )
     room_uuid = context["room"].uuid if context["room"] else None
     chosen_uuid = chosen.uuid if chosen else None
+    page_number = page.number if page and page.number > 1 else None
 
-    def here(when: date) -> str:
+    def here(when: date, number: int | None = page_number) -> str:
         return _url(
-            "scheduling:day", date=when.isoformat(), practitioner=chosen_uuid, room=room_uuid
+            "scheduling:day",
+            date=when.isoformat(),
+            practitioner=chosen_uuid,
+            room=room_uuid,
+            page=number,
         )
 
     is_today = day == timezone.localdate()
+    caption = f"Appointments on {day:%A} {day.day} {day:%B %Y}"
+    if page is not None and page.has_other_pages():
+        caption += (
+            f", practitioners {page.start_index()}–{page.end_index()} of {len(practitioners)}"
+        )
     context |= {
         "day": day,
         "is_today": is_today,
@@ -169,16 +190,37 @@ def day_view(request):
         "occupied_rooms": list(occupied_rooms(timezone.now()).values()) if is_today else [],
         "practitioners": practitioners,
         "practitioner": chosen,
+        "column_pages": _column_pages(page, lambda number: here(day, number)),
         "notices": notices,
         "grid_url": here(day),
         "previous_url": here(day - timedelta(days=1)),
         "next_url": here(day + timedelta(days=1)),
         "today_url": here(timezone.localdate()),
-        "caption": f"Appointments on {day:%A} {day.day} {day:%B %Y}",
+        "caption": caption,
         "view": "day",
     }
     template = "scheduling/day_grid.html" if _grid_request(request) else "scheduling/day.html"
     return render(request, template, context)
+
+
+def _column_pages(page, url_of) -> list[dict]:
+    """Links to every page of columns, labelled with the names they start and end
+    with (so the desk can jump straight to a colleague); [] when one page holds all."""
+    if page is None or not page.has_other_pages():
+        return []
+    people = page.paginator.object_list
+    links = []
+    for number in page.paginator.page_range:
+        first = (number - 1) * COLUMNS_PER_PAGE
+        last = min(first + COLUMNS_PER_PAGE, len(people)) - 1
+        links.append(
+            {
+                "label": f"{people[first]} – {people[last]}",
+                "url": url_of(number),
+                "current": number == page.number,
+            }
+        )
+    return links
 
 
 def _grid_request(request) -> bool:

@@ -373,6 +373,41 @@ def test_staff_have_a_calendar_menu_entry_and_patients_do_not(client_for, front_
     assert "Calendar" not in [i.label for i in patient.context["nav_items"]]
 
 
+@pytest.mark.django_db
+def test_a_clinic_group_s_practitioners_come_eight_columns_at_a_time(client_for, front_desk):
+    ClinicSettings.load()
+    staff = [PractitionerFactory(user__full_name=f"Practitioner {n:02d}") for n in range(1, 11)]
+    client = client_for(front_desk)
+
+    first = client.get(DAY_URL, {"date": "2030-01-07"})
+    assert [c.practitioner for c in first.context["grid"].columns] == staff[:8]
+    html = body(first)
+    assert "practitioners 1–8 of 10" in html  # the table's caption says which
+    assert '<strong class="page-link" aria-current="page">Practitioner 01 – Practitioner 08' in html
+    assert 'href="/calendar/?date=2030-01-07&amp;page=2">Practitioner 09 – Practitioner 10' in html
+    # The day links keep the page.
+    second = client.get(DAY_URL, {"date": "2030-01-07", "page": "2"})
+    assert [c.practitioner for c in second.context["grid"].columns] == staff[8:]
+    assert 'href="/calendar/?date=2030-01-08&amp;page=2"' in body(second)
+    # Odd page numbers give the nearest page, never an error.
+    assert client.get(DAY_URL, {"page": "99"}).context["grid"].columns[0].practitioner == staff[8]
+    assert client.get(DAY_URL, {"page": "x"}).context["grid"].columns[0].practitioner == staff[0]
+    # One practitioner chosen: one column, no pages.
+    one = client.get(DAY_URL, {"date": "2030-01-07", "practitioner": staff[9].uuid, "page": "1"})
+    assert [c.practitioner for c in one.context["grid"].columns] == [staff[9]]
+    assert 'data-testid="column-pages"' not in body(one)
+
+
+@pytest.mark.django_db
+def test_a_small_clinic_sees_every_column_without_pages(client_for, front_desk):
+    ClinicSettings.load()
+    for n in range(8):
+        PractitionerFactory(user__full_name=f"Practitioner {n}")
+    r = client_for(front_desk).get(DAY_URL, {"date": "2030-01-07"})
+    assert len(r.context["grid"].columns) == 8
+    assert 'data-testid="column-pages"' not in body(r)
+
+
 # --- Queries do not grow with the data --------------------------------------------
 
 # Expect 13 queries: session / user / active practitioners / clinic settings /
@@ -384,7 +419,7 @@ QUERIES = 13
 
 def _clinic(practitioners, appointments, day=MONDAY):
     ClinicSettings.load()  # created once; a fresh database would add its insert
-    room_list = [RoomFactory(name=f"Room {n}") for n in range(1, 5)]
+    room_list = [RoomFactory(name=f"Room {n}") for n in range(1, max(5, practitioners + 1))]
     staff = [PractitionerFactory() for _ in range(practitioners)]
     for practitioner in staff:
         for weekday in range(7):
@@ -399,7 +434,7 @@ def _clinic(practitioners, appointments, day=MONDAY):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("practitioners", "appointments"), [(1, 2), (4, 12)])
+@pytest.mark.parametrize(("practitioners", "appointments"), [(1, 2), (4, 12), (12, 36)])
 def test_the_day_view_makes_the_same_number_of_queries_whatever_the_data(
     client_for, front_desk, django_assert_num_queries, practitioners, appointments
 ):
@@ -408,7 +443,9 @@ def test_the_day_view_makes_the_same_number_of_queries_whatever_the_data(
     with django_assert_num_queries(QUERIES):
         r = client.get(DAY_URL, {"date": "2030-01-07"})
     assert r.status_code == 200
-    assert body(r).count('data-testid="calendar-appointment"') == appointments
+    # Eight columns at most on a page (and their appointments).
+    shown = appointments * min(practitioners, 8) // practitioners
+    assert body(r).count('data-testid="calendar-appointment"') == shown
 
 
 @pytest.mark.django_db
