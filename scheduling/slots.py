@@ -21,8 +21,8 @@ from scheduling.availability import Availability, clinic_zone, day_bounds, load_
 from scheduling.models import AppointmentType, Room
 
 ONE_DAY = timedelta(days=1)
-# The first round of a search: see _windows.
-FIRST_WINDOW = timedelta(days=7)
+# How far the first rounds of a search reach, from its first day: see _windows.
+WINDOWS = (timedelta(days=1), timedelta(days=7))
 
 # Parts of the day a patient may prefer, by local start time.
 DAY_PARTS = {
@@ -116,13 +116,19 @@ def find_slots(
 
 
 def _windows(first_day: date, last_day: date) -> list[tuple[date, date]]:
-    """The first week, then the rest: most searches are over within days, and
-    loading a week of a clinic group's bookings costs a quarter of four weeks'.
-    (So a search makes one round of queries, or two: never more.)"""
-    first_week_last = first_day + FIRST_WINDOW - ONE_DAY
-    if first_week_last >= last_day:
-        return [(first_day, last_day)]
-    return [(first_day, first_week_last), (first_week_last + ONE_DAY, last_day)]
+    """The first day, the rest of the first week, then the rest: most searches
+    are over within a day, and a day of a clinic group's bookings costs a
+    twenty-eighth of four weeks' to load. (So a search makes one round of
+    queries, two or three: never more.)"""
+    windows, start = [], first_day
+    for length in WINDOWS:
+        end = first_day + length - ONE_DAY
+        if end >= last_day:
+            break
+        windows.append((start, end))
+        start = end + ONE_DAY
+    windows.append((start, last_day))
+    return windows
 
 
 @dataclass(frozen=True)
