@@ -121,6 +121,8 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets through Django's Jinja2 copies of its widget templates (see the module).
+FORM_RENDERER = "clinic.form_renderer.WidgetRenderer"
 
 WSGI_APPLICATION = "clinic.wsgi.application"
 
