@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -216,14 +216,22 @@ def build_grid(
     return Grid(columns=columns, rows=grid_rows, slot_minutes=step)
 
 
+@lru_cache(maxsize=64)
+def _row_instants(day: date, clocks: tuple[int, ...], step: int, zone_key: str):
+    """The UTC start and end of each row on a day: the same for every column of a
+    day view, so worked out once (``zone_key``, the clinic's zone, keys the cache)."""
+    starts = [_clock_moment(day, m).astimezone(UTC) for m in clocks]
+    ends = [_clock_moment(day, m + step).astimezone(UTC) for m in clocks]
+    return starts, ends
+
+
 def _column_cells(
     column, clocks, step, availability, appointments, *, now, room, book_url, can_move, links
 ):
     """The cells of one column, by row index (rows covered by an appointment have none)."""
     appointment_url, move_url = links
     zone = clinic_zone()
-    starts = [_clock_moment(column.day, m).astimezone(UTC) for m in clocks]
-    ends = [_clock_moment(column.day, m + step).astimezone(UTC) for m in clocks]
+    starts, ends = _row_instants(column.day, tuple(clocks), step, zone.key)
 
     # Group appointments into blocks of rows: one that starts in a row another
     # covers (possible with off-grid times) joins that block's cell.

@@ -89,7 +89,7 @@ class Timeline:
         return self._intervals
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
-        """Whether any interval meets [start, end)."""
+        """Whether any interval meets [start, end) (a non-empty one: a visit, a slot)."""
         self._index()
         first_ending_after = bisect_right(self._ends, start)
         return first_ending_after < len(self._starts) and self._starts[first_ending_after] < end

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import require
 from accounts.roles import Capability
 from clinic.models import ClinicSettings
+from patients.models import Patient
 from practitioners.models import Practitioner
 from scheduling.availability import day_bounds, load_availability
 from scheduling.calendar import Column, build_grid, week_of
@@ -32,6 +33,21 @@ from sessions.floor import occupied_rooms
 # Dates outside this range are refused (and date arithmetic near date.min/max overflows).
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The calendars and the day sheet show a patient's name, number and phone: the rest
+# of the record (contact details, clinical flags) is not even loaded for them.
+PATIENT_FIELDS_SHOWN = {
+    "id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "patient_number",
+    "phone",
+}
+PATIENT_FIELDS_NOT_SHOWN = [
+    f"patient__{field.name}"
+    for field in Patient._meta.concrete_fields
+    if field.name not in PATIENT_FIELDS_SHOWN
+]
 # Practitioners' columns the day view shows at a time: eight fit a 1280-pixel screen.
 COLUMNS_PER_PAGE = 8
 
@@ -77,6 +93,7 @@ def _period_appointments(practitioner_ids: list[int], first_day: date, last_day:
     _, end = day_bounds(last_day)
     return list(
         Appointment.objects.for_calendar()
+        .defer(*PATIENT_FIELDS_NOT_SHOWN)
         .filter(practitioner_id__in=practitioner_ids)
         .overlapping(start, end)
         .order_by("start_at")

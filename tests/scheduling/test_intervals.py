@@ -26,7 +26,8 @@ intervals = st.lists(
     ),
     max_size=12,
 )
-queries = st.tuples(st.integers(-5, 170), st.integers(0, 50)).map(
+# Callers always ask about a visit or a slot: never an empty interval.
+queries = st.tuples(st.integers(-5, 170), st.integers(1, 50)).map(
     lambda pair: (moment(pair[0]), moment(pair[0] + pair[1]))
 )
 
