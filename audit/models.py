@@ -17,8 +17,15 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_default=models.functions.Now())
+    # actor and patient have no index of their own: the (actor | patient, -occurred_at)
+    # indexes lead with them and serve every look-up by them.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(
         max_length=254, blank=True, help_text="e-mail as typed, for failed logins"
@@ -27,7 +34,12 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     client_address = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)

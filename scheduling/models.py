@@ -224,13 +224,20 @@ class Appointment(models.Model):
     }
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of their own: the composite (patient | practitioner | room, start_at)
+    # indexes below lead with them and serve every look-up by them.
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments", db_index=False
     )
     practitioner = models.ForeignKey(
-        "practitioners.Practitioner", on_delete=models.PROTECT, related_name="appointments"
+        "practitioners.Practitioner",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        db_index=False,
     )
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     appointment_type = models.ForeignKey(
         AppointmentType, on_delete=models.PROTECT, related_name="appointments"
     )
