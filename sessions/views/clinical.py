@@ -8,7 +8,6 @@ Practitioners only (VIEW_CLINICAL): they read the clinic's signed records
 
 from django.db.models import Count, Prefetch
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from accounts.access import require
@@ -19,14 +18,7 @@ from patients.views import get_patient_for_user
 from sessions.charts import trend_chart
 from sessions.models import NeedlePlacement, TreatmentSession
 from sessions.progress import assess, points_used_most, signed_measurements
-
-
-def record_url(uuid) -> str:
-    """The session's record page (its view may not be routed yet)."""
-    try:
-        return reverse("records:record", args=[uuid])
-    except NoReverseMatch:
-        return f"/records/{uuid}/"
+from sessions.views.record import record_url
 
 
 def timeline(patient, user) -> list[TreatmentSession]:
@@ -48,7 +40,7 @@ def timeline(patient, user) -> list[TreatmentSession]:
         .order_by("-session_date", "-created_at")
     )
     for session in sessions:
-        session.record_url = record_url(session.uuid)
+        session.record_url = record_url(session)
     return sessions
 
 
