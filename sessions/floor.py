@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.urls import reverse
+
 from clinic.models import ClinicSettings
 from scheduling.models import Room
 from sessions.models import TreatmentSession
@@ -65,7 +67,7 @@ class RunningSession:
 
     @property
     def record_url(self) -> str:
-        return f"/records/{self.session.uuid}/"
+        return reverse("records:record", kwargs={"uuid": self.session.uuid})
 
 
 @dataclass(frozen=True)
