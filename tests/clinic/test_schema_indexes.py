@@ -39,5 +39,7 @@ WHERE c.contype = 'f'
 def test_every_foreign_key_leads_an_index():
     with connection.cursor() as cursor:
         cursor.execute(UNINDEXED_FOREIGN_KEYS)
-        missing = [f"{table}.{column}" for table, column in cursor.fetchall() if table.startswith(OURS)]
+        missing = [
+            f"{table}.{column}" for table, column in cursor.fetchall() if table.startswith(OURS)
+        ]
     assert missing == []

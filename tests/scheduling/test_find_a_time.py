@@ -263,25 +263,32 @@ def test_an_inactive_type_cannot_be_searched(client_for, front_desk, clinic):
     assert "That appointment type is not offered" in response.content.decode()
 
 
+def _busy_clinic(size: int, *, weekdays: int, booked: list[dt.timedelta]):
+    """``size`` practitioners in rooms of their own, working 09:00–17:00 on the
+    first ``weekdays`` days of the week, each booked at 09:00 on MONDAY plus each
+    of ``booked``; returns the appointment type searched for."""
+    ClinicSettings.load()
+    kind = AppointmentTypeFactory(name="Treatment", duration_minutes=45, buffer_after_minutes=0)
+    for n in range(size):
+        practitioner, room = PractitionerFactory(), RoomFactory(name=f"Room {n}")
+        for weekday in range(weekdays):
+            WorkingHoursFactory(practitioner=practitioner, weekday=weekday, start_time=dt.time(9), end_time=dt.time(17))  # fmt: skip
+        for offset in booked:
+            AppointmentFactory(
+                practitioner=practitioner,
+                room=room,
+                appointment_type=kind,
+                start_at=local_datetime(MONDAY + offset, dt.time(9)),
+            )
+    return kind
+
+
 @pytest.mark.parametrize("size", [1, 6])
 def test_the_same_number_of_queries_whatever_the_data_size(
     client_for, front_desk, django_assert_num_queries, size
 ):
-    ClinicSettings.load()
-    kind = AppointmentTypeFactory(name="Treatment", duration_minutes=45, buffer_after_minutes=0)
-    rooms = [RoomFactory(name=f"Room {n}") for n in range(size)]
+    kind = _busy_clinic(size, weekdays=7, booked=[dt.timedelta(days=d) for d in range(size)])
     patient = PatientFactory()
-    for n in range(size):
-        practitioner = PractitionerFactory()
-        for weekday in range(7):
-            WorkingHoursFactory(practitioner=practitioner, weekday=weekday, start_time=dt.time(9), end_time=dt.time(17))  # fmt: skip
-        for day in range(size):
-            AppointmentFactory(
-                practitioner=practitioner,
-                room=rooms[n],
-                appointment_type=kind,
-                start_at=local_datetime(MONDAY + dt.timedelta(days=day), dt.time(9)),
-            )
     client = client_for(front_desk)
     params = {
         "appointment_type": kind.uuid,
@@ -308,21 +315,10 @@ def test_a_search_past_the_first_week_takes_three_rounds_of_queries_at_most(
     """With the first week closed, the search loads the first day, the rest of
     the week and then the rest of the range: the five queries of
     load_availability three times, whatever the range or the data."""
-    ClinicSettings.load()
-    kind = AppointmentTypeFactory(name="Treatment", duration_minutes=45, buffer_after_minutes=0)
     ClinicClosureFactory(start_date=MONDAY, end_date=MONDAY + dt.timedelta(days=6))
-    rooms = [RoomFactory(name=f"Room {n}") for n in range(size)]
-    for n in range(size):
-        practitioner = PractitionerFactory()
-        for weekday in range(5):
-            WorkingHoursFactory(practitioner=practitioner, weekday=weekday, start_time=dt.time(9), end_time=dt.time(17))  # fmt: skip
-        for week in range(1, size + 1):
-            AppointmentFactory(
-                practitioner=practitioner,
-                room=rooms[n],
-                appointment_type=kind,
-                start_at=local_datetime(MONDAY + dt.timedelta(weeks=week), dt.time(9)),
-            )
+    kind = _busy_clinic(
+        size, weekdays=5, booked=[dt.timedelta(weeks=w) for w in range(1, size + 1)]
+    )
     client = client_for(front_desk)
     params = {
         "appointment_type": kind.uuid,
