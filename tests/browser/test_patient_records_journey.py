@@ -43,10 +43,14 @@ def fits_the_screen(page):
 
 
 def open_menu_entry(page, label):
+    # Bootstrap's script comes last in the page: a key pressed before it has run
+    # opens nothing, so wait for the page's scripts first.
+    page.wait_for_load_state("load")
     toggler = page.get_by_role("button", name="Show menu")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") == "false":
         toggler.focus()
         page.keyboard.press("Enter")
+        expect(toggler).to_have_attribute("aria-expanded", "true")
     page.get_by_role("navigation", name="Main").get_by_role("link", name=label).click()
 
 

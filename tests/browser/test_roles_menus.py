@@ -70,7 +70,8 @@ def test_it_fits_a_phone_with_a_keyboard_friendly_menu(
     expect(toggler).to_have_attribute("aria-expanded", "false")
     expect(menu).to_be_hidden()
 
-    # ...and the keyboard opens it.
+    # ...and the keyboard opens it (once Bootstrap's script, last in the page, has run).
+    page.wait_for_load_state("load")
     toggler.focus()
     page.keyboard.press("Enter")
     expect(toggler).to_have_attribute("aria-expanded", "true")
