@@ -207,7 +207,9 @@ def day_view(request):
         "occupied_rooms": list(occupied_rooms(timezone.now()).values()) if is_today else [],
         "practitioners": practitioners,
         "practitioner": chosen,
-        "column_pages": _column_pages(page, lambda number: here(day, number)),
+        "column_pages": _column_pages(
+            page, lambda number: here(day, number if number > 1 else None)
+        ),
         "notices": notices,
         "grid_url": here(day),
         "previous_url": here(day - timedelta(days=1)),

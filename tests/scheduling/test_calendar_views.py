@@ -389,6 +389,7 @@ def test_a_clinic_group_s_practitioners_come_eight_columns_at_a_time(client_for,
     second = client.get(DAY_URL, {"date": "2030-01-07", "page": "2"})
     assert [c.practitioner for c in second.context["grid"].columns] == staff[8:]
     assert 'href="/calendar/?date=2030-01-08&amp;page=2"' in body(second)
+    assert 'href="/calendar/?date=2030-01-07">Practitioner 01 – Practitioner 08' in body(second)
     # Odd page numbers give the nearest page, never an error.
     assert client.get(DAY_URL, {"page": "99"}).context["grid"].columns[0].practitioner == staff[8]
     assert client.get(DAY_URL, {"page": "x"}).context["grid"].columns[0].practitioner == staff[0]
