@@ -22,7 +22,7 @@ from scheduling.models import AppointmentType, Room
 
 ONE_DAY = timedelta(days=1)
 # How far the first rounds of a search reach, from its first day: see _windows.
-WINDOWS = (timedelta(days=1), timedelta(days=7))
+WINDOWS = (timedelta(days=1), timedelta(days=2), timedelta(days=7))
 
 # Parts of the day a patient may prefer, by local start time.
 DAY_PARTS = {
@@ -116,10 +116,11 @@ def find_slots(
 
 
 def _windows(first_day: date, last_day: date) -> list[tuple[date, date]]:
-    """The first day, the rest of the first week, then the rest: most searches
-    are over within a day, and a day of a clinic group's bookings costs a
-    twenty-eighth of four weeks' to load. (So a search makes one round of
-    queries, two or three: never more.)"""
+    """The first day, the next, the rest of the first week, then the rest: most
+    searches are over within a day (or the next, when the desk searches late in
+    the afternoon), and a day of a clinic group's bookings costs a twenty-eighth
+    of four weeks' to load. (So a search makes one to four rounds of queries,
+    never more.)"""
     windows, start = [], first_day
     for length in WINDOWS:
         end = first_day + length - ONE_DAY

@@ -354,14 +354,20 @@ def test_a_booking_just_after_the_first_week_still_blocks_a_late_slot(room):
     assert [f"{s.local_start:%a %H:%M}" for s in slots] == ["Sun 23:00", "Sun 23:15"]
 
 
-def test_a_search_is_made_in_three_windows_at_most():
+def test_a_search_is_made_in_four_windows_at_most():
     from scheduling.slots import _windows
 
     day = dt.timedelta(days=1)
     assert _windows(MONDAY, MONDAY) == [(MONDAY, MONDAY)]
-    assert _windows(MONDAY, MONDAY + 3 * day) == [(MONDAY, MONDAY), (TUESDAY, MONDAY + 3 * day)]
+    assert _windows(MONDAY, TUESDAY) == [(MONDAY, MONDAY), (TUESDAY, TUESDAY)]
+    assert _windows(MONDAY, MONDAY + 3 * day) == [
+        (MONDAY, MONDAY),
+        (TUESDAY, TUESDAY),
+        (MONDAY + 2 * day, MONDAY + 3 * day),
+    ]
     assert _windows(MONDAY, MONDAY + 27 * day) == [
         (MONDAY, MONDAY),
-        (TUESDAY, MONDAY + 6 * day),
+        (TUESDAY, TUESDAY),
+        (MONDAY + 2 * day, MONDAY + 6 * day),
         (MONDAY + 7 * day, MONDAY + 27 * day),
     ]
