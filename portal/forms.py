@@ -98,6 +98,10 @@ class OnlineSearchForm(forms.Form):
         return data
 
 
+# Every way a posted slot can be wrong gets the same answer: the patient only picks.
+PICK_FROM_LIST = "Choose a time from the list."
+
+
 class SlotForm(forms.Form):
     """One slot, as the booking page offers it. The choices are wide on purpose:
     whether the type, practitioner and time may be booked is for
@@ -107,31 +111,25 @@ class SlotForm(forms.Form):
         queryset=AppointmentType.objects.all(),
         to_field_name="uuid",
         widget=forms.HiddenInput,
-        error_messages={
-            "required": "Choose a time from the list.",
-            "invalid_choice": "Choose a time from the list.",
-        },
+        error_messages={"required": PICK_FROM_LIST, "invalid_choice": PICK_FROM_LIST},
     )
     practitioner = UuidChoiceField(
         queryset=Practitioner.objects.with_user(),
         to_field_name="uuid",
         widget=forms.HiddenInput,
-        error_messages={
-            "required": "Choose a time from the list.",
-            "invalid_choice": "Choose a time from the list.",
-        },
+        error_messages={"required": PICK_FROM_LIST, "invalid_choice": PICK_FROM_LIST},
     )
     room = UuidChoiceField(
         queryset=Room.objects.all(),
         to_field_name="uuid",
         widget=forms.HiddenInput,
         required=False,
-        error_messages={"invalid_choice": "Choose a time from the list."},
+        error_messages={"invalid_choice": PICK_FROM_LIST},
     )
     start = forms.CharField(
         widget=forms.HiddenInput,
         max_length=40,
-        error_messages={"required": "Choose a time from the list."},
+        error_messages={"required": PICK_FROM_LIST},
     )
 
     def clean_start(self):
@@ -139,7 +137,7 @@ class SlotForm(forms.Form):
         try:
             start = datetime.fromisoformat(text)
         except ValueError:
-            raise forms.ValidationError("Choose a time from the list.") from None
+            raise forms.ValidationError(PICK_FROM_LIST) from None
         if start.tzinfo is None or not EARLIEST_DATE.year <= start.year <= LATEST_DATE.year:
-            raise forms.ValidationError("Choose a time from the list.")
+            raise forms.ValidationError(PICK_FROM_LIST)
         return start

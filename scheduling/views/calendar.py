@@ -207,6 +207,12 @@ def day_view(request):
         "occupied_rooms": list(occupied_rooms(timezone.now()).values()) if is_today else [],
         "practitioners": practitioners,
         "practitioner": chosen,
+        "filters": {
+            "action": reverse("scheduling:day"),
+            "any_practitioner": True,
+            "other_label": "Week view",
+            "other_url": _url("scheduling:week", date=day.isoformat(), practitioner=chosen_uuid),
+        },
         "column_pages": _column_pages(
             page, lambda number: here(day, number if number > 1 else None)
         ),
@@ -265,6 +271,12 @@ def week_view(request):
         "practitioner": chosen,
         "notices": notices,
         "view": "week",
+        "filters": {
+            "action": reverse("scheduling:week"),
+            "any_practitioner": False,
+            "other_label": "Day view",
+            "other_url": _url("scheduling:day", date=day.isoformat()),
+        },
         "grid": None,
         "rooms": [],
         "room": None,

@@ -151,6 +151,14 @@ def test_previous_today_and_next_keep_the_filters(client_for, front_desk, workin
     assert '<label class="form-label mb-1" for="cal-date">Go to date</label>' in html
     assert '<label class="form-label mb-1" for="cal-practitioner">Practitioner</label>' in html
     assert '<label class="form-label mb-1" for="cal-room">Room</label>' in html
+    # The same filters lead to the other view, keeping the date (and the practitioner).
+    assert (
+        f'href="/calendar/week/?date=2030-01-07&amp;practitioner={working_week.uuid}">Week view'
+        in html
+    )
+    week = body(client_for(front_desk).get(WEEK_URL, {"date": "2030-01-07"}))
+    assert 'href="/calendar/?date=2030-01-07">Day view' in week
+    assert '<label class="form-label mb-1" for="cal-room">Room</label>' in week
 
 
 @pytest.mark.django_db
