@@ -26,6 +26,14 @@ class ClinicSettings(models.Model):
     # Retention of needles (DOMAIN.md: usually 20–30 minutes).
     retention_min_minutes = models.PositiveSmallIntegerField(default=20)
     retention_max_minutes = models.PositiveSmallIntegerField(default=30)
+    caution_depth_mm = models.DecimalField(
+        "caution depth (mm)",
+        max_digits=4,
+        decimal_places=1,
+        default=15,
+        help_text="At a point over the lung, a vessel or another structure at risk, needling "
+        "deeper than this (or perpendicular) needs an override with a reason.",
+    )
     review_after_sessions = models.PositiveSmallIntegerField(
         default=4,
         help_text="After this many sessions without a minimal important change in pain or "
@@ -60,10 +68,23 @@ class ClinicSettings(models.Model):
                 condition=Q(retention_min_minutes__lt=F("retention_max_minutes")),
                 name="clinic_settings_retention_range",
             ),
+            models.CheckConstraint(
+                condition=Q(caution_depth_mm__gt=0), name="clinic_settings_caution_depth_positive"
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def retention_range(self) -> tuple[int, int]:
+        """The clinic's usual retention, in minutes (DOMAIN.md: 20–30)."""
+        return self.retention_min_minutes, self.retention_max_minutes
+
+    def retention_outside(self, minutes: int | None) -> bool:
+        """A retention outside the range needs a reason."""
+        low, high = self.retention_range
+        return minutes is not None and not low <= minutes <= high
 
     @classmethod
     def load(cls) -> "ClinicSettings":

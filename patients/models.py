@@ -143,13 +143,7 @@ class Patient(models.Model):
         blank=True,
         help_text="Local infection, lesion or lymphoedema, and where: never needle there.",
     )
-    skin_lesion_points = models.CharField(
-        "points at a skin lesion",
-        max_length=200,
-        blank=True,
-        help_text="Acupoint codes at or next to a lesion, comma-separated (e.g. BL23, BL25): "
-        "placing one of them asks for a reason.",
-    )
+    # The sites themselves (points, body-chart regions) are sessions.SkinLesionSite.
     clinical_flags_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # An optional portal account for the patient.

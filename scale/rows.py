@@ -284,7 +284,7 @@ def patient_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
             f"\t{b(pregnant)}\t{due}\t{b(device)}"
             f"\t{rng.choice(IMPLANTED_DEVICES) if device else ''}"
             f"\t{b(bleeding)}\t{b(epilepsy)}\t{b(phobia)}\t{b(nickel)}\t{b(latex)}"
-            f"\t{text(allergies)}\t{text(skin)}\t\t{flags_at}\t{archived}"
+            f"\t{text(allergies)}\t{text(skin)}\t{flags_at}\t{archived}"
             f"\t{stamps(registered)}\t{stamps(registered)}\t1"
             f"\t{N if user_id is None else user_id}\n"
         )
@@ -299,7 +299,7 @@ PATIENT_COLUMNS = [
     "allow_sms", "appointment_reminders", "is_pregnant", "pregnancy_due_date",
     "has_implanted_device", "implanted_device_details", "bleeding_risk", "has_epilepsy",
     "needle_phobia_or_fainting", "allergy_nickel", "allergy_latex", "other_allergies",
-    "skin_conditions", "skin_lesion_points", "clinical_flags_updated_at", "archived_at",
+    "skin_conditions", "clinical_flags_updated_at", "archived_at",
     "created_at", "updated_at", "version", "user_id",
 ]  # fmt: skip
 USER_COLUMNS = [

@@ -21,6 +21,6 @@ def get_session_for_user(request, uuid) -> TreatmentSession:
 
 def get_session_to_edit(request, uuid) -> TreatmentSession:
     session = get_session_for_user(request, uuid)
-    if session.practitioner.user_id != request.user.id:
+    if not session.is_treated_by(request.user):
         raise PermissionDenied("Only the treating practitioner writes this record.")
     return session

@@ -57,6 +57,49 @@ def catalogue_rows() -> list[dict]:
     return rows
 
 
+# EX-B2 Jiaji: one point beside each spinous process, T1 to L5 (extra_point_sides.csv).
+JIAJI_LEVELS = tuple([f"T{n}" for n in range(1, 13)] + [f"L{n}" for n in range(1, 6)])
+NAMED_POINTS = {"EX-B2": JIAJI_LEVELS}
+# extra_point_sides.csv says "bilateral" for a paired point: left, right or both.
+_SIDE_RULES = {"bilateral": "paired", "midline": "midline", "group": "group"}
+
+
+def side_rules() -> dict[str, dict]:
+    """Each point's side rule and points per side. Channel points are paired,
+    GV and CV midline; extra points follow extra_point_sides.csv."""
+    rules = {
+        row["code"]: {
+            "side_rule": _SIDE_RULES.get(row["side_rule"], row["side_rule"]),
+            "points_per_side": int(row["points_per_side"]),
+            "named_points": list(NAMED_POINTS.get(row["code"], ())),
+        }
+        for row in _rows("extra_point_sides.csv")
+    }
+    for row in catalogue_rows():
+        if row["code"] not in rules:
+            midline = row["channel"] in MIDLINE_CHANNELS
+            rules[row["code"]] = {
+                "side_rule": "midline" if midline else "paired",
+                "points_per_side": 1,
+                "named_points": [],
+            }
+    return rules
+
+
+def depth_caution_rows() -> list[dict]:
+    """Points over the lung, heart, great vessels, medulla or eye (rule "depth")
+    and points never needled (rule "do_not_needle")."""
+    return [
+        {
+            "code": row["code"],
+            "depth_rule": row["rule"],
+            "structure_at_risk": row["structure_at_risk"],
+            "depth_guidance": row["guidance"],
+        }
+        for row in _rows("depth_caution_points.csv")
+    ]
+
+
 def pregnancy_caution_rows() -> list[dict]:
     return [
         {"code": row["code"], "reason": row["why"]} for row in _rows("pregnancy_caution_points.csv")

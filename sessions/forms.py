@@ -10,21 +10,24 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from clinic.models import ClinicSettings
 from sessions import bodychart
-from sessions.catalogue import point_key
+from sessions.catalogue import JIAJI_LEVELS, point_key
 from sessions.models import (
     Acupoint,
     AdverseEvent,
     Needle,
     NeedlePlacement,
     PainCause,
+    PatientPosition,
     Protocol,
     Recommendation,
     RedFlag,
+    SkinLesionSite,
     TreatmentSession,
+    WarningOverride,
 )
 from sessions.outcomes import ODI_SECTIONS
+from sessions.safety import depth_refusal, point_refusal
 
 ODI_CHOICES = [("", "Not answered"), *[(str(n), str(n)) for n in range(6)]]
 Stimulation = NeedlePlacement.Stimulation
@@ -224,6 +227,9 @@ class IncidentForm(VersionedModelForm):
         return data
 
 
+ASHI_REGIONS = [("", "Choose…"), *bodychart.CHOICES, ("other", "Elsewhere (not on the chart)")]
+
+
 def resolve_point(text: str) -> Acupoint | None:
     """An exact point code (any spelling or older alias, e.g. 'bl 23', 'LV3'),
     or a typeahead choice such as 'BL23 Shenshu'."""
@@ -260,6 +266,28 @@ class PlacementForm(forms.Form):
         max_length=200,
         required=False,
         help_text="For Ashi points, e.g. “2 cm lateral to L4 spinous process, left”.",
+    )
+    region = forms.ChoiceField(
+        label="Ashi point region",
+        choices=ASHI_REGIONS,
+        required=False,
+        help_text="For Ashi points: where on the body chart (checked against skin-lesion sites).",
+    )
+    points_needled = forms.IntegerField(
+        label="Points on each side",
+        min_value=1,
+        max_value=17,
+        required=False,
+        help_text="For extra points with several points (EX-UE7 has 2 on each hand). "
+        "Blank: all of them.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+    )
+    named_points = forms.MultipleChoiceField(
+        label="Jiaji levels",
+        choices=[(level, level) for level in JIAJI_LEVELS],
+        required=False,
+        help_text="For EX-B2 Jiaji: the levels needled (one needle per level per side).",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     needle = forms.ModelChoiceField(
         queryset=Needle.objects.none(),
@@ -320,35 +348,11 @@ class PlacementForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        acupoint, side = data.get("acupoint"), data.get("side", "")
+        acupoint = data.get("acupoint")
         if acupoint is not None:
-            if acupoint.kind == Acupoint.Kind.ASHI:
-                if not side:
-                    self.add_error("side", "Choose the side of the Ashi point.")
-                if not data.get("ashi_location", "").strip():
-                    self.add_error(
-                        "ashi_location",
-                        "An Ashi point needs its location, e.g. “2 cm lateral to L4, left”.",
-                    )
-            elif acupoint.is_midline:
-                if side in ("", NeedlePlacement.Side.MIDLINE):
-                    data["side"] = NeedlePlacement.Side.MIDLINE
-                else:
-                    self.add_error(
-                        "side",
-                        f"{acupoint.code} lies on the midline (GV and CV points): it takes no side.",
-                    )
-            elif not side:
-                self.add_error(
-                    "side", f"Choose the side for {acupoint.code}: left, right or bilateral."
-                )
-            elif side == NeedlePlacement.Side.MIDLINE:
-                self.add_error(
-                    "side",
-                    f"{acupoint.code} is not a midline point: choose left, right or bilateral.",
-                )
-            if acupoint.kind != Acupoint.Kind.ASHI:
-                data["ashi_location"] = ""
+            self._clean_side(acupoint, data)
+            self._clean_points(acupoint, data)
+            self._clean_depth(acupoint, data)
         stimulation = data.get("stimulation")
         if stimulation == Stimulation.MANUAL:
             if not data.get("manual_method"):
@@ -363,6 +367,70 @@ class PlacementForm(forms.Form):
         else:
             data["ea_frequency"], data["ea_minutes"] = "", None
         return data
+
+    def _clean_side(self, acupoint, data):
+        side, Side = data.get("side", ""), NeedlePlacement.Side
+        if acupoint.kind == Acupoint.Kind.ASHI:
+            if side in ("", Side.MIDLINE):
+                self.add_error("side", "Choose the side of the Ashi point.")
+            if not data.get("ashi_location", "").strip():
+                self.add_error(
+                    "ashi_location",
+                    "An Ashi point needs its location, e.g. “2 cm lateral to L4, left”.",
+                )
+            if not data.get("region"):
+                self.add_error("region", "Choose where the Ashi point is (or “Elsewhere”).")
+            return
+        data["ashi_location"], data["region"] = "", ""
+        allowed = acupoint.sides
+        if side == "" and len(allowed) == 1:
+            data["side"] = allowed[0]
+        elif side not in allowed:
+            if allowed == [Side.MIDLINE]:
+                message = f"{acupoint.code} takes no side (a midline point or a group of points)."
+            elif len(allowed) == 1:
+                message = f"{acupoint.code} lies on the {allowed[0]} only."
+            elif side == Side.MIDLINE:
+                message = (
+                    f"{acupoint.code} is not a midline point: choose left, right or bilateral."
+                )
+            else:
+                message = f"Choose the side for {acupoint.code}: left, right or bilateral."
+            self.add_error("side", message)
+
+    def _clean_points(self, acupoint, data):
+        named = data.get("named_points") or []
+        if acupoint.named_points:
+            if not named:
+                self.add_error(
+                    "named_points", f"Choose the {acupoint.code} levels needled (e.g. L3, L4, L5)."
+                )
+            data["named_points"] = [level for level in acupoint.named_points if level in named]
+            data["points_needled"] = max(len(data["named_points"]), 1)
+            return
+        data["named_points"] = []
+        count = data.get("points_needled") or acupoint.points_per_side
+        if count > acupoint.points_per_side:
+            self.add_error(
+                "points_needled",
+                f"{acupoint.code} has {acupoint.points_per_side} point"
+                f"{'s' if acupoint.points_per_side > 1 else ''} on each side.",
+            )
+        data["points_needled"] = count
+
+    def _clean_depth(self, acupoint, data):
+        if acupoint.depth_rule == Acupoint.DepthRule.DEPTH and data.get("depth_mm") is None:
+            self.add_error(
+                "depth_mm",
+                f"Record the depth at {acupoint.code}: the {acupoint.structure_at_risk} "
+                "lies below.",
+            )
+        refusal = point_refusal(acupoint)
+        if refusal:
+            self.add_error("acupoint", refusal)
+        refusal = depth_refusal(data.get("needle"), data.get("depth_mm"))
+        if refusal:
+            self.add_error("depth_mm", refusal)
 
     def placement_data(self) -> dict:
         data = self.cleaned_data
@@ -379,6 +447,9 @@ class PlacementForm(forms.Form):
             "ea_minutes": data["ea_minutes"],
             "de_qi": data["de_qi"],
             "notes": data["notes"].strip(),
+            "points_needled": data["points_needled"],
+            "named_points": data["named_points"],
+            "region": data["region"],
         }
 
 
@@ -411,9 +482,86 @@ class ProtocolForm(forms.Form):
         self.fields["protocol"].queryset = Protocol.objects.filter(practitioner=practitioner)
 
 
-def retention_range() -> tuple[int, int]:
-    settings = ClinicSettings.load()
-    return settings.retention_min_minutes, settings.retention_max_minutes
+class NeedlesInForm(forms.Form):
+    patient_position = forms.ChoiceField(
+        label="Patient's position",
+        choices=[("", "Choose…"), *PatientPosition.choices],
+        error_messages={"required": "Choose the patient's position before the needles go in."},
+    )
+
+
+class AfterRemovalForm(VersionedModelForm):
+    """What can still be added after the needles are out, on the draft: the
+    reason for a retention outside the range, pressure after removal."""
+
+    class Meta:
+        model = TreatmentSession
+        fields = ["retention_reason", "pressure_applied_after_removal"]
+        labels = {
+            "retention_reason": "Reason for the retention time",
+            "pressure_applied_after_removal": "Pressure applied after removal",
+        }
+
+    def clean_retention_reason(self):
+        return self.cleaned_data["retention_reason"].strip()
+
+
+class OverrideForm(forms.Form):
+    """The reason for going ahead despite a warning that applies now."""
+
+    placement = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        choices=WarningOverride.Kind.choices, widget=forms.HiddenInput, error_messages=STALE_PAGE
+    )
+    reason = forms.CharField(
+        label="Reason for going ahead",
+        max_length=300,
+        error_messages={"required": "Give the reason for going ahead (it is kept on the record)."},
+    )
+
+
+class SkinLesionSiteForm(forms.Form):
+    """A site not to needle: a point from the catalogue and/or a chart region."""
+
+    acupoint = forms.CharField(
+        label="Point at the site",
+        max_length=40,
+        required=False,
+        help_text="A point code (BL23) or name, if the lesion is at a point.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    side = forms.ChoiceField(label="Side", choices=SkinLesionSite.Side.choices, required=False)
+    region = forms.ChoiceField(
+        label="Body-chart region",
+        choices=[("", "None"), *bodychart.CHOICES],
+        required=False,
+    )
+    description = forms.CharField(
+        label="What is there",
+        max_length=200,
+        help_text="e.g. “eczema, weeping”, “lymphoedema”, “healing scar”.",
+        error_messages={"required": "Say what is at the site (e.g. eczema, infection)."},
+    )
+
+    def clean_acupoint(self):
+        text = self.cleaned_data["acupoint"]
+        if not text.strip():
+            return None
+        found = resolve_point(text)
+        if found is None or found.kind == Acupoint.Kind.ASHI:
+            raise forms.ValidationError(
+                f"“{text.strip()}” is not a point code we know: type a code such as BL23, or "
+                "choose a body-chart region instead."
+            )
+        return found
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("acupoint") is None and not data.get("region"):
+            raise forms.ValidationError("Name the point, the body-chart region, or both.")
+        if data.get("acupoint") is None:
+            data["side"] = ""
+        return data
 
 
 class NeedlesOutForm(forms.Form):

@@ -43,12 +43,40 @@ class Acupoint(models.Model):
 
     code = models.CharField(max_length=12, unique=True)
     kind = models.CharField(max_length=8, choices=Kind.choices)
+
+    class SideRule(models.TextChoices):
+        PAIRED = "paired", "Left, right or bilateral"
+        MIDLINE = "midline", "On the midline: no side"
+        GROUP = "group", "A group of points: no side"
+        LEFT = "left", "Left only"
+        RIGHT = "right", "Right only"
+
+    class DepthRule(models.TextChoices):
+        NONE = "", "No depth caution"
+        DEPTH = "depth", "Depth caution: a structure at risk below"
+        DO_NOT_NEEDLE = "do_not_needle", "Not needled"
+
     channel = models.CharField(max_length=6, blank=True)
     channel_name = models.CharField(max_length=40, blank=True)
     number = models.PositiveSmallIntegerField(null=True, blank=True)
     pinyin = models.CharField(max_length=40)
-    # GV and CV points lie on the midline: they take no side.
-    is_midline = models.BooleanField(default=False)
+    # Which sides a placement may name (extra_point_sides.csv); GV and CV are midline.
+    side_rule = models.CharField(max_length=8, choices=SideRule.choices, default=SideRule.PAIRED)
+    # Points on each side (EX-UE7 has 2 per hand, Jiaji 17): the needle count follows.
+    points_per_side = models.PositiveSmallIntegerField(default=1)
+    # Sub-points a placement names, where the point has them (Jiaji: T1 ... L5).
+    named_points = ArrayField(models.CharField(max_length=8), default=list, blank=True)
+    is_midline = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            Q(side_rule__in=["midline", "group"]), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    # depth_caution_points.csv: a structure at risk below (lung, vessels, ...).
+    depth_rule = models.CharField(max_length=14, choices=DepthRule.choices, blank=True)
+    structure_at_risk = models.CharField(max_length=80, blank=True)
+    depth_guidance = models.TextField(blank=True)
     search_key = models.CharField(max_length=12, unique=True, editable=False)
     sort_order = models.PositiveIntegerField(unique=True)
 
@@ -56,9 +84,29 @@ class Acupoint(models.Model):
 
     class Meta:
         ordering = ["sort_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points_per_side__gte=1), name="acupoint_points_per_side_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(depth_rule="") | ~Q(structure_at_risk=""),
+                name="acupoint_depth_rule_names_structure",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.pinyin}" if self.kind != self.Kind.ASHI else "Ashi point"
+
+    @property
+    def sides(self) -> list[str]:
+        """The sides a placement of this point may name."""
+        return {
+            self.SideRule.PAIRED: ["left", "right", "bilateral"],
+            self.SideRule.MIDLINE: ["midline"],
+            self.SideRule.GROUP: ["midline"],
+            self.SideRule.LEFT: ["left"],
+            self.SideRule.RIGHT: ["right"],
+        }[self.side_rule]
 
 
 class PregnancyCautionPoint(models.Model):
@@ -145,7 +193,7 @@ class RedFlag(models.TextChoices):
 class RedFlagDecision(models.TextChoices):
     REFERRED_GP = "referred_gp", "Referred to GP"
     REFERRED_EMERGENCY = "referred_emergency", "Referred to emergency care"
-    TREATED_WITH_REASON = "treated", "Treated, with reason recorded"
+    TREATED_WITH_REASON = "treated", "Treated despite the red flags (reason required)"
 
 
 class Recommendation(models.TextChoices):
@@ -159,6 +207,17 @@ class Recommendation(models.TextChoices):
 
 def _odi_field(label):
     return models.PositiveSmallIntegerField(label, null=True, blank=True)
+
+
+class PatientPosition(models.TextChoices):
+    PRONE = "prone", "Lying face down (prone)"
+    SUPINE = "supine", "Lying face up (supine)"
+    SIDE_LYING = "side_lying", "Lying on the side"
+    SEATED = "seated", "Seated"
+
+    @classmethod
+    def lying_down(cls) -> frozenset[str]:
+        return frozenset({cls.PRONE, cls.SUPINE, cls.SIDE_LYING})
 
 
 class TreatmentSession(models.Model):
@@ -226,6 +285,11 @@ class TreatmentSession(models.Model):
     tcm_tongue = models.CharField("tongue", max_length=200, blank=True)
     tcm_pulse = models.CharField("pulse", max_length=200, blank=True)
     change_since_last = models.TextField(blank=True)
+
+    # How the patient lay (or sat) while needled: chosen at "needles in".
+    patient_position = models.CharField(
+        "patient's position", max_length=12, choices=PatientPosition.choices, blank=True
+    )
 
     # Retention: server times from the "needles in" and "needles out" buttons.
     needles_in_at = models.DateTimeField(null=True, blank=True)
@@ -304,6 +368,15 @@ class TreatmentSession(models.Model):
     def is_signed(self) -> bool:
         return self.signed_at is not None
 
+    def is_treated_by(self, user) -> bool:
+        """Only the treating practitioner writes (and signs) the record."""
+        return user.is_authenticated and self.practitioner.user_id == user.id
+
+    def is_editable_by(self, user) -> bool:
+        return (
+            not self.is_signed and self.is_treated_by(user) and user.can(Capability.RECORD_SESSIONS)
+        )
+
     @property
     def odi_sections(self) -> list[int | None]:
         return [getattr(self, name) for name, _ in ODI_SECTIONS]
@@ -329,7 +402,7 @@ class NeedlePlacement(models.Model):
         LEFT = "left", "Left"
         RIGHT = "right", "Right"
         BILATERAL = "bilateral", "Bilateral"
-        MIDLINE = "midline", "Midline (no side)"
+        MIDLINE = "midline", "No side (midline or group)"
 
     class Angle(models.TextChoices):
         PERPENDICULAR = "perpendicular", "Perpendicular (~90°)"
@@ -367,6 +440,20 @@ class NeedlePlacement(models.Model):
     ea_minutes = models.PositiveSmallIntegerField("EA minutes", null=True, blank=True)
     de_qi = models.BooleanField("de qi obtained", default=False)
     notes = models.CharField(max_length=200, blank=True)
+    # A multi-point extra point: how many of its points on each side (EX-UE7: 1 or 2),
+    # or which ones where they have names (Jiaji: the levels, e.g. L3, L4, L5).
+    points_needled = models.PositiveSmallIntegerField("points on each side", default=1)
+    named_points = ArrayField(models.CharField(max_length=8), default=list, blank=True)
+    # The body-chart region of an Ashi point (sessions.bodychart), for lesion checks.
+    region = models.CharField(max_length=20, blank=True)
+    # The one place the clean-needle count is computed: points needled on each
+    # side, times two for a bilateral placement.
+    needle_count = models.GeneratedField(
+        expression=F("points_needled")
+        * models.Case(models.When(side="bilateral", then=2), default=1),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -375,15 +462,13 @@ class NeedlePlacement(models.Model):
                 condition=Q(depth_mm__isnull=True) | (Q(depth_mm__gt=0) & Q(depth_mm__lte=100)),
                 name="placement_depth_range",
             ),
+            models.CheckConstraint(
+                condition=Q(points_needled__gte=1), name="placement_points_needled_positive"
+            ),
         ]
 
     def __str__(self):
         return f"{self.acupoint.code} {self.get_side_display()}"
-
-    @property
-    def needle_count(self) -> int:
-        """A bilateral placement uses two needles."""
-        return 2 if self.side == self.Side.BILATERAL else 1
 
 
 class WarningOverride(models.Model):
@@ -394,6 +479,8 @@ class WarningOverride(models.Model):
         ELECTRO_DEVICE = "electro_device", "Electroacupuncture with an implanted device"
         SKIN_LESION = "skin_lesion", "Point at a recorded skin lesion"
         EPILEPSY_ELECTRO = "epilepsy_electro", "Electroacupuncture with epilepsy"
+        DEPTH_CAUTION = "depth_caution", "Deep or perpendicular needling over a structure at risk"
+        NOT_LYING_DOWN = "not_lying_down", "Needle phobia or fainting: treated sitting up"
 
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.CASCADE, related_name="overrides"
@@ -509,3 +596,76 @@ class ProtocolPoint(models.Model):
 
     def __str__(self):
         return f"{self.acupoint.code} {self.side}"
+
+
+class SkinLesionSiteQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class SkinLesionSite(models.Model):
+    """A site the patient must not be needled at (local infection, lesion,
+    lymphoedema): a point from the catalogue, a body-chart region, or both.
+    Resolved sites are kept, hidden from the warnings."""
+
+    class Side(models.TextChoices):
+        ANY = "", "Either side (or midline)"
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="skin_lesion_sites"
+    )
+    acupoint = models.ForeignKey(
+        Acupoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    side = models.CharField(max_length=5, choices=Side.choices, blank=True)
+    region = models.CharField("body-chart region", max_length=20, blank=True)
+    description = models.CharField(max_length=200)
+    # Empty only on sites carried over from the old free-text field (migration 0005).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = SkinLesionSiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acupoint__isnull=False) | ~Q(region=""),
+                name="lesion_site_has_point_or_region",
+            ),
+            models.CheckConstraint(condition=~Q(description=""), name="lesion_site_described"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["patient"], condition=Q(resolved_at__isnull=True), name="lesion_current_idx"
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from sessions.bodychart import LABELS
+
+        where = [
+            f"{self.acupoint.code}{f' {self.side}' if self.side else ''}" if self.acupoint else "",
+            LABELS.get(self.region, self.region),
+        ]
+        return f"{', '.join(w for w in where if w)}: {self.description}"
+
+    def covers(self, *, acupoint_id: int, side: str, region: str) -> bool:
+        """Does a placement at this point, side and (Ashi) region fall on the site?"""
+        if region and region == self.region:
+            return True
+        if self.acupoint_id is None or self.acupoint_id != acupoint_id:
+            return False
+        return not self.side or side in (self.side, "bilateral")

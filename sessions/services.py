@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from audit.services import record
@@ -20,11 +20,13 @@ from sessions.models import (
     AdverseEvent,
     NeedlePlacement,
     Protocol,
+    RedFlagDecision,
+    SkinLesionSite,
     TreatmentSession,
     WarningOverride,
 )
 from sessions.outcomes import ODI_SECTIONS
-from sessions.safety import SafetyWarning, placement_warnings
+from sessions.safety import Cautions, SafetyWarning, placement_refusals, position_refusal
 
 
 class SessionError(ValidationError):
@@ -125,32 +127,73 @@ def save_section(*, session: TreatmentSession, form, by, section: str) -> Treatm
     return current
 
 
+def _keep_overrides(session, placement, warnings, reason: str, by) -> None:
+    for warning in warnings:
+        WarningOverride.objects.create(
+            session=session,
+            placement=placement,
+            kind=warning.kind,
+            detail=warning.detail,
+            reason=reason,
+            by=by,
+        )
+        _audit("sessions.warning.overridden", session, by, kind=warning.kind)
+
+
 @transaction.atomic
 def add_placement(
     *, session: TreatmentSession, data: dict, by, override_reason: str = ""
 ) -> NeedlePlacement:
-    """Add a needle placement; safety warnings need ``override_reason``."""
+    """Add a needle placement. What no reason allows is refused; safety
+    warnings need ``override_reason``, kept with each warning."""
     current = _locked(session)
-    warnings = placement_warnings(
-        patient=current.patient, acupoint=data["acupoint"], stimulation=data["stimulation"]
+    refusals = placement_refusals(
+        acupoint=data["acupoint"], needle=data["needle"], depth_mm=data.get("depth_mm")
+    )
+    if refusals:
+        raise SessionError(refusals)
+    warnings = Cautions.for_patient(current.patient).placement_warnings(
+        acupoint=data["acupoint"],
+        side=data["side"],
+        stimulation=data["stimulation"],
+        angle=data.get("angle", NeedlePlacement.Angle.PERPENDICULAR),
+        depth_mm=data.get("depth_mm"),
+        region=data.get("region", ""),
     )
     if warnings and not override_reason.strip():
         raise NeedsOverride(warnings)
     position = (current.placements.aggregate(last=Max("position"))["last"] or 0) + 1
     placement = NeedlePlacement.objects.create(session=current, position=position, **data)
-    for warning in warnings:
-        WarningOverride.objects.create(
-            session=current,
-            placement=placement,
-            kind=warning.kind,
-            detail=warning.detail,
-            reason=override_reason.strip(),
-            by=by,
-        )
-        _audit("sessions.warning.overridden", current, by, kind=warning.kind)
+    _keep_overrides(current, placement, warnings, override_reason.strip(), by)
     _bump(current, [])
     _audit("sessions.placement.added", current, by, acupoint=data["acupoint"].code)
     return placement
+
+
+@transaction.atomic
+def override_warning(
+    *, session: TreatmentSession, placement_id: int | None, kind: str, reason: str, by
+) -> WarningOverride:
+    """Answer a warning that applies now but was not overridden when the needle
+    was placed (a flag added since, a setting changed): the reason is kept."""
+    current = _locked(session)
+    if not reason.strip():
+        raise SessionError("Give the reason for going ahead (it is kept on the record).")
+    pending = Cautions.for_patient(current.patient).unmet(current)
+    match = next(
+        (
+            item
+            for item in pending
+            if item.warning.kind == kind
+            and (item.placement.pk if item.placement else None) == placement_id
+        ),
+        None,
+    )
+    if match is None:
+        raise SessionError("That warning no longer applies, or it has been answered already.")
+    _keep_overrides(current, match.placement, [match.warning], reason.strip(), by)
+    _bump(current, [])
+    return current.overrides.get(placement_id=placement_id, kind=kind)
 
 
 @transaction.atomic
@@ -180,14 +223,26 @@ def apply_points(*, session: TreatmentSession, points, by, source: str) -> int:
 @transaction.atomic
 def _apply_points(*, session: TreatmentSession, points, by, source: str) -> tuple[int, list[str]]:
     current = _locked(session)
+    cautions = Cautions.for_patient(current.patient)
     position = current.placements.aggregate(last=Max("position"))["last"] or 0
     added, skipped = [], []
     for point in points:
         if point.needle is None:
             skipped.append(f"{point.acupoint.code} (no needle chosen)")
             continue
-        if placement_warnings(
-            patient=current.patient, acupoint=point.acupoint, stimulation=point.stimulation
+        if point.acupoint.named_points:
+            skipped.append(f"{point.acupoint.code} (choose the levels: add it on its own)")
+            continue
+        angle = getattr(point, "angle", NeedlePlacement.Angle.PERPENDICULAR)
+        if placement_refusals(
+            acupoint=point.acupoint, needle=point.needle, depth_mm=point.depth_mm
+        ) or cautions.placement_warnings(
+            acupoint=point.acupoint,
+            side=point.side,
+            stimulation=point.stimulation,
+            angle=angle,
+            depth_mm=point.depth_mm,
+            region=getattr(point, "region", ""),
         ):
             skipped.append(f"{point.acupoint.code} (safety warning: add it on its own)")
             continue
@@ -201,8 +256,10 @@ def _apply_points(*, session: TreatmentSession, points, by, source: str) -> tupl
                 side=point.side,
                 needle=point.needle,
                 depth_mm=point.depth_mm,
-                angle=getattr(point, "angle", NeedlePlacement.Angle.PERPENDICULAR),
+                angle=angle,
                 stimulation=point.stimulation,
+                points_needled=getattr(point, "points_needled", point.acupoint.points_per_side),
+                region=getattr(point, "region", ""),
             )
         )
     NeedlePlacement.objects.bulk_create(added)
@@ -255,14 +312,27 @@ def add_adverse_event(*, session: TreatmentSession, data: dict, by) -> AdverseEv
 
 
 @transaction.atomic
-def needles_in(*, session: TreatmentSession, by) -> TreatmentSession:
+def needles_in(*, session: TreatmentSession, by, position: str = "") -> TreatmentSession:
+    """The needles go in: every check runs again on the patient's flags as
+    they are now, before anything is needled."""
     current = _locked(session)
     if current.needles_in_at is not None:
         raise SessionError("Needles-in time is already recorded.")
     if not current.placements.exists():
         raise SessionError("Record the needle placements before the needles go in.")
+    current.patient_position = position or current.patient_position
+    if not current.patient_position:
+        raise SessionError("Choose the patient's position before the needles go in.")
+    refusal = position_refusal(current.patient, current.patient_position)
+    if refusal:
+        raise SessionError(refusal)
+    pending = Cautions.for_patient(current.patient).unmet(current)
+    if pending:
+        raise SessionError(
+            [f"{item.where}: {item.warning.detail} Give a reason or remove it." for item in pending]
+        )
     current.needles_in_at = timezone.now()
-    _bump(current, ["needles_in_at"])
+    _bump(current, ["needles_in_at", "patient_position"])
     _audit("sessions.retention.started", current, by)
     return current
 
@@ -295,34 +365,69 @@ def needles_out(
 
 
 def needles_inserted(session: TreatmentSession) -> int:
-    """Needles in, from the placements (bilateral counts as two)."""
+    """Needles in: the placements' counts (PostgreSQL computes each one)."""
     return sum(p.needle_count for p in session.placements.all())
 
 
-def sign_problems(session: TreatmentSession, by) -> list[str]:
+def sign_problems(
+    session: TreatmentSession,
+    by,
+    *,
+    settings: ClinicSettings | None = None,
+    cautions: Cautions | None = None,
+) -> list[str]:
     """Everything that stops this user signing this record, in plain words."""
     problems = []
     practitioner = getattr(by, "practitioner", None)
-    if practitioner is None or practitioner.pk != session.practitioner_id:
+    if practitioner is None or not session.is_treated_by(by):
         problems.append("Only the treating practitioner can sign this record.")
     elif not practitioner.licence_valid:
         problems.append(
             f"Your licence expired on {practitioner.licence_expiry:%d %b %Y}: renew it before signing."
         )
+    return problems + record_problems(session, settings=settings, cautions=cautions)
+
+
+def record_problems(
+    session: TreatmentSession,
+    *,
+    settings: ClinicSettings | None = None,
+    cautions: Cautions | None = None,
+) -> list[str]:
+    """What the record itself lacks under today's rules, on the patient's flags
+    as they are now: red flags, contraindications, cautions, overrides, the
+    needle count and the retention. Sign-off runs it; so does the check that
+    every signed record of the demo obeys the rules."""
+    settings = settings or ClinicSettings.load()
+    problems = []
+    placements = list(session.placements.all())
     if session.red_flags and not session.red_flag_decision:
         problems.append(
             "Red flags are ticked: record the decision taken (referral or treatment with reason)."
         )
-    if session.red_flag_decision == "treated" and not session.red_flag_notes.strip():
-        problems.append("Say why you treated despite the red flags.")
+    needs_note = session.red_flag_decision == RedFlagDecision.TREATED_WITH_REASON or (
+        session.red_flag_decision == RedFlagDecision.REFERRED_EMERGENCY and placements
+    )
+    if needs_note and not session.red_flag_notes.strip():
+        problems.append(
+            "Say why you treated despite the red flags."
+            if session.red_flag_decision == RedFlagDecision.TREATED_WITH_REASON
+            else "You referred the patient to emergency care and needled them: confirm in the "
+            "red-flag notes why needling went ahead."
+        )
     if not session.contraindications_reviewed:
         problems.append("Tick that contraindications were reviewed.")
-    placements = list(session.placements.all())
+    cautions = cautions or Cautions.for_patient(session.patient, settings)
+    problems += [
+        f"{item.where}: {item.warning.detail} Give a reason to go ahead (an override)."
+        for item in cautions.unmet(session)
+    ]
+    problems += cautions.session_problems(session)
     if placements:
         if session.needles_in_at is None or session.needles_out_at is None:
             problems.append("Record needles in and needles out.")
         else:
-            inserted = sum(p.needle_count for p in placements)
+            inserted = needles_inserted(session)
             if session.needles_removed != inserted and not (
                 session.missing_needle_incident
                 and session.missing_needle_found is not None
@@ -332,12 +437,12 @@ def sign_problems(session: TreatmentSession, by) -> list[str]:
                     f"Needle count: {inserted} in, {session.needles_removed or 0} out. Find the "
                     "missing needle or record the incident (found or not, and where)."
                 )
-            settings = ClinicSettings.load()
             minutes = session.retention_minutes
-            low, high = settings.retention_min_minutes, settings.retention_max_minutes
-            if not low <= minutes <= high and not session.retention_reason.strip():
+            if settings.retention_outside(minutes) and not session.retention_reason.strip():
+                low, high = settings.retention_range
                 problems.append(
-                    f"Retention was {minutes} minutes, outside {low}–{high}: give a reason."
+                    f"Retention was {minutes} minute{'s' if minutes != 1 else ''}, outside "
+                    f"{low}–{high}: give a reason."
                 )
     return problems
 
@@ -345,6 +450,11 @@ def sign_problems(session: TreatmentSession, by) -> list[str]:
 @transaction.atomic
 def sign_session(*, session: TreatmentSession, by, version: int | None = None) -> TreatmentSession:
     current = _locked(session, version)
+    prefetch_related_objects(
+        [current],
+        Prefetch("placements", queryset=NeedlePlacement.objects.select_related("acupoint")),
+        "overrides",
+    )
     problems = sign_problems(current, by)
     if problems:
         raise SessionError(problems)
@@ -371,6 +481,36 @@ def add_addendum(*, session: TreatmentSession, by, reason: str, text: str) -> Ad
     )
     _audit("sessions.addendum.added", current, by)
     return addendum
+
+
+@transaction.atomic
+def add_lesion_site(*, session: TreatmentSession, data: dict, by) -> SkinLesionSite:
+    """A skin-lesion site on the patient, recorded from their draft record."""
+    current = _locked(session)
+    site = SkinLesionSite.objects.create(
+        patient=current.patient,
+        acupoint=data["acupoint"],
+        side=data["side"],
+        region=data["region"],
+        description=data["description"].strip(),
+        recorded_by=by,
+    )
+    _audit("patients.lesion_site.added", current, by)
+    return site
+
+
+@transaction.atomic
+def resolve_lesion_site(*, session: TreatmentSession, site_id: int, by) -> None:
+    """A healed site stops warning; it is kept, never deleted."""
+    current = _locked(session)
+    updated = (
+        SkinLesionSite.objects.current()
+        .filter(pk=site_id, patient=current.patient)
+        .update(resolved_at=timezone.now(), resolved_by=by)
+    )
+    if not updated:
+        raise SessionError("That skin-lesion site is not on this patient's record, or is resolved.")
+    _audit("patients.lesion_site.resolved", current, by)
 
 
 def retention_elapsed(session: TreatmentSession, now=None) -> timedelta | None:

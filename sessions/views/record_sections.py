@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from accounts.access import require
 from accounts.roles import Capability
 from sessions import services
+from sessions.record_page import build_form, load_session, record_url, respond
 from sessions.services import NeedsOverride, SessionError
-from sessions.views.record import build_form, load_session, record_url, respond
 
 SIGNED = "This record is signed and cannot change: corrections are made with an addendum."
 
@@ -76,7 +76,11 @@ def _save_section(request, session, form_name, section, saved):
     form = build_form(form_name, session, request.POST)
     if not form.is_valid():
         return respond(request, session, section, bound={form_name: form})
-    audit_name = {"followup": "follow_up", "needling": "incident"}.get(section, section)
+    audit_name = {
+        "followup_form": "follow_up",
+        "incident_form": "incident",
+        "after_form": "after_removal",
+    }.get(form_name, section)
     try:
         services.save_section(session=session, form=form, by=request.user, section=audit_name)
     except SessionError as error:
@@ -187,12 +191,61 @@ def copy_last(request, session):
 
 @draft_endpoint
 def needles_in(request, session):
+    form = build_form("in_form", session, request.POST)
+    bound = {"in_form": form}
+    if not form.is_valid():
+        return respond(request, session, "needling", bound=bound)
     try:
-        current = services.needles_in(session=session, by=request.user)
+        current = services.needles_in(
+            session=session, by=request.user, position=form.cleaned_data["patient_position"]
+        )
     except SessionError as error:
-        return respond(request, session, "needling", errors=_error_messages(error))
+        return respond(request, session, "needling", bound=bound, errors=_error_messages(error))
     at = timezone.localtime(current.needles_in_at)
     return respond(request, session, "needling", saved=f"Needles in at {at:%H:%M:%S}.")
+
+
+@draft_endpoint
+def after_removal(request, session):
+    return _save_section(request, session, "after_form", "needling", "Saved.")
+
+
+@draft_endpoint
+def override(request, session):
+    """The reason for going ahead despite a warning that applies now."""
+    form = build_form("override_form", session, request.POST)
+    bound = {"override_form": form}
+    if not form.is_valid():
+        return respond(request, session, "sign", bound=bound)
+    try:
+        services.override_warning(
+            session=session,
+            placement_id=form.cleaned_data["placement"],
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except SessionError as error:
+        return respond(request, session, "sign", bound=bound, errors=_error_messages(error))
+    return respond(request, session, "sign", saved="Reason recorded with the warning.")
+
+
+@draft_endpoint
+def lesion_add(request, session):
+    form = build_form("lesion_form", session, request.POST)
+    if not form.is_valid():
+        return respond(request, session, "needling", bound={"lesion_form": form})
+    services.add_lesion_site(session=session, data=form.cleaned_data, by=request.user)
+    return respond(request, session, "needling", saved="Skin-lesion site recorded.")
+
+
+@draft_endpoint
+def lesion_resolve(request, session, pk):
+    try:
+        services.resolve_lesion_site(session=session, site_id=pk, by=request.user)
+    except SessionError as error:
+        return respond(request, session, "needling", errors=_error_messages(error))
+    return respond(request, session, "needling", saved="Skin-lesion site marked as resolved.")
 
 
 @draft_endpoint
@@ -217,7 +270,8 @@ def needles_out(request, session):
         request,
         session,
         "needling",
-        saved=f"Needles out at {at:%H:%M:%S}: retention {current.retention_minutes} minutes.",
+        saved=f"Needles out at {at:%H:%M:%S}: retention {current.retention_minutes} "
+        f"minute{'s' if current.retention_minutes != 1 else ''}.",
     )
 
 
