@@ -470,6 +470,12 @@ class NeedlePlacement(models.Model):
     def __str__(self):
         return f"{self.acupoint.code} {self.get_side_display()}"
 
+    @classmethod
+    def count_for(cls, side: str, points_needled: int) -> int:
+        """needle_count for a placement not saved yet (a protocol's preview);
+        the same rule as the generated column above."""
+        return points_needled * (2 if side == cls.Side.BILATERAL else 1)
+
 
 class WarningOverride(models.Model):
     """A safety warning the practitioner overrode, and why (kept for good)."""
@@ -585,6 +591,11 @@ class ProtocolPoint(models.Model):
         Needle, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     depth_mm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    angle = models.CharField(
+        max_length=14,
+        choices=NeedlePlacement.Angle.choices,
+        default=NeedlePlacement.Angle.PERPENDICULAR,
+    )
     stimulation = models.CharField(
         max_length=12,
         choices=NeedlePlacement.Stimulation.choices,

@@ -58,9 +58,11 @@ STIMULATION_WORDS = {
 CODE_RE = re.compile(r"^(?:EX[\s\-_.]*[A-Z]{1,2}|[A-Z]{2,3})[\s\-_.]*\d{1,2}(?![\d.])", re.I)
 NEEDLE_RE = re.compile(r"^(\d(?:\.\d{1,2})?)x(\d{1,3})(?:mm)?$")
 DEPTH_RE = re.compile(r"^(\d{1,3}(?:\.\d)?)mm$")
+ANGLE_WORDS = {angle.value: angle.value for angle in NeedlePlacement.Angle}
 HOW_TO = (
     "Write the point, then its side (left, right or bilateral), and if you like a needle "
-    "(0.25x40), a depth (25mm) and a stimulation (manual, electro, warm)."
+    "(0.25x40), a depth (25mm), an angle (perpendicular, oblique, transverse) and a "
+    "stimulation (manual, electro, warm)."
 )
 
 
@@ -72,6 +74,7 @@ class ParsedPoint:
     needle: Needle | None  # None: the protocol's default needle
     depth_mm: Decimal | None
     stimulation: str
+    angle: str = NeedlePlacement.Angle.PERPENDICULAR
 
 
 def _normalise(text: str) -> str:
@@ -143,7 +146,7 @@ def parse_points(text: str, needles: NeedleChoices) -> list[ParsedPoint]:
                 "location on the day. Add them on the session record."
             )
             continue
-        side = needle = depth = stimulation = None
+        side = needle = depth = stimulation = angle = None
         problems = []
         for word in words:
             lower = word.lower()
@@ -151,6 +154,8 @@ def parse_points(text: str, needles: NeedleChoices) -> list[ParsedPoint]:
                 side = SIDE_WORDS[lower]
             elif lower in STIMULATION_WORDS and stimulation is None:
                 stimulation = STIMULATION_WORDS[lower]
+            elif lower in ANGLE_WORDS and angle is None:
+                angle = ANGLE_WORDS[lower]
             elif (size := NEEDLE_RE.match(lower)) and needle is None:
                 needle = needles.find(*size.groups())
                 if needle is None:
@@ -166,14 +171,22 @@ def parse_points(text: str, needles: NeedleChoices) -> list[ParsedPoint]:
                     problems.append("a depth is between 0 and 100 mm")
             else:
                 problems.append(f"“{word}” is not understood")
-        if acupoint.is_midline:
-            if side not in (None, Side.MIDLINE):
-                problems.append(f"{acupoint.code} lies on the midline: it takes no side")
-            side = Side.MIDLINE
+        allowed = acupoint.sides
+        if side is None and len(allowed) == 1:
+            side = allowed[0]
+        elif allowed == [Side.MIDLINE] and side != Side.MIDLINE:
+            problems.append(f"{acupoint.code} lies on the midline: it takes no side")
         elif side is None:
             problems.append(f"{acupoint.code} needs a side: left, right or bilateral")
-        elif side == Side.MIDLINE and acupoint.kind == Acupoint.Kind.CHANNEL:
-            problems.append(f"{acupoint.code} is not on the midline: left, right or bilateral")
+        elif side not in allowed:
+            sides = (
+                ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+            )
+            problems.append(f"{acupoint.code} is not on the midline: {sides}")
+        if acupoint.named_points:
+            problems.append(
+                f"{acupoint.code} needs its levels chosen on the day: add it on the session record"
+            )
         if acupoint.pk in seen:
             problems.append(f"{acupoint.code} is already on line {seen[acupoint.pk]}")
         seen.setdefault(acupoint.pk, number)
@@ -188,6 +201,7 @@ def parse_points(text: str, needles: NeedleChoices) -> list[ParsedPoint]:
                 needle=needle,
                 depth_mm=depth,
                 stimulation=stimulation or Stimulation.NONE,
+                angle=angle or NeedlePlacement.Angle.PERPENDICULAR,
             )
         )
     if errors:
@@ -206,6 +220,8 @@ def point_line(point: ProtocolPoint, default_needle: Needle | None) -> str:
         words.append(_needle_label(point.needle))
     if point.depth_mm is not None:
         words.append(f"{point.depth_mm.normalize():f}mm")
+    if point.angle != NeedlePlacement.Angle.PERPENDICULAR:
+        words.append(point.angle)
     if point.stimulation != Stimulation.NONE:
         words.append(
             {Stimulation.ELECTRO: "electro", Stimulation.WARM_NEEDLE: "warm"}.get(
@@ -284,7 +300,7 @@ class ProtocolForm(forms.Form):
 
 
 def needle_count(points) -> int:
-    return sum(2 if p.side == Side.BILATERAL else 1 for p in points)
+    return sum(NeedlePlacement.count_for(p.side, p.acupoint.points_per_side) for p in points)
 
 
 @transaction.atomic
@@ -313,6 +329,7 @@ def save_protocol(form: ProtocolForm, *, by) -> Protocol:
             side=point.side,
             needle=point.needle or data["default_needle"],
             depth_mm=point.depth_mm,
+            angle=point.angle,
             stimulation=point.stimulation,
         )
         for position, point in enumerate(data["parsed_points"], start=1)

@@ -107,7 +107,7 @@ class Cautions:
         sites = tuple(
             SkinLesionSite.objects.current().filter(patient=patient).select_related("acupoint")
         )
-        return cls(patient, reasons, sites, settings.caution_depth_mm)
+        return cls(patient, reasons, sites, Decimal(settings.caution_depth_mm))
 
     def placement_warnings(
         self,

@@ -31,8 +31,10 @@ BEGIN
     IF NEW.side = 'midline' THEN
       RAISE EXCEPTION 'an Ashi point needs its side' USING ERRCODE = 'check_violation';
     END IF;
-  ELSIF point.side_rule IN ('midline', 'group') AND NEW.side <> 'midline' THEN
-    RAISE EXCEPTION '% takes no side', point.code USING ERRCODE = 'check_violation';
+  ELSIF point.side_rule = 'midline' AND NEW.side <> 'midline' THEN
+    RAISE EXCEPTION '% lies on the midline and takes no side', point.code USING ERRCODE = 'check_violation';
+  ELSIF point.side_rule = 'group' AND NEW.side <> 'midline' THEN
+    RAISE EXCEPTION '% is a group of points and takes no side', point.code USING ERRCODE = 'check_violation';
   ELSIF point.side_rule = 'paired' AND NEW.side = 'midline' THEN
     RAISE EXCEPTION '% needs a side: left, right or bilateral', point.code USING ERRCODE = 'check_violation';
   ELSIF point.side_rule IN ('left', 'right') AND NEW.side <> point.side_rule THEN

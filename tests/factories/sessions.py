@@ -6,6 +6,7 @@ from sessions.models import (
     NeedlePlacement,
     Protocol,
     ProtocolPoint,
+    SkinLesionSite,
     TreatmentSession,
 )
 from tests.factories.patients import PatientFactory
@@ -30,6 +31,7 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
     pain_cause = "muscle_strain"
     nprs_now = 6
     contraindications_reviewed = True
+    patient_position = "prone"
 
 
 class NeedlePlacementFactory(factory.django.DjangoModelFactory):
@@ -59,3 +61,25 @@ class ProtocolPointFactory(factory.django.DjangoModelFactory):
     acupoint = factory.LazyFunction(lambda: point("BL23"))
     side = NeedlePlacement.Side.BILATERAL
     needle = factory.LazyFunction(needle)
+
+
+class SkinLesionSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SkinLesionSite
+
+    patient = factory.SubFactory(PatientFactory)
+    acupoint = factory.LazyFunction(lambda: point("BL25"))
+    description = "Eczema left lower back"
+    recorded_by = factory.LazyAttribute(lambda site: None)
+
+
+def patient_with(flags: dict):
+    """A patient with clinical flags; ``lesion_at`` ("BL25, BL40 left") records
+    skin-lesion sites at those points."""
+    flags = dict(flags)
+    lesion_at = flags.pop("lesion_at", "")
+    patient = PatientFactory(**flags)
+    for token in filter(str.strip, lesion_at.split(",")):
+        code, *side = token.split()
+        SkinLesionSiteFactory(patient=patient, acupoint=point(code), side=(side or [""])[0])
+    return patient

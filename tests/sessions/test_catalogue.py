@@ -45,11 +45,36 @@ def test_who_numbering_of_the_bladder_channel():
 
 
 @pytest.mark.django_db
-def test_governor_and_conception_points_are_midline():
-    assert set(Acupoint.objects.filter(is_midline=True).values_list("channel", flat=True)) == {
-        "GV",
-        "CV",
-    }
+def test_governor_and_conception_points_are_the_midline_channel_points():
+    channel = Acupoint.objects.filter(kind="channel", is_midline=True)
+    assert set(channel.values_list("channel", flat=True)) == {"GV", "CV"}
+
+
+@pytest.mark.django_db
+def test_extra_points_take_the_sides_of_extra_point_sides_csv():
+    """EX-B8 and EX-HN3 lie on the midline, EX-HN1 is a group, EX-HN12 is left
+    only; EX-UE7 has two points per hand and Jiaji its 17 levels."""
+    points = {p.code: p for p in Acupoint.objects.filter(kind="extra")}
+    assert points["EX-B8"].sides == points["EX-HN3"].sides == ["midline"]
+    assert points["EX-HN1"].side_rule == "group" and points["EX-HN1"].points_per_side == 4
+    assert points["EX-HN12"].sides == ["left"] and points["EX-HN13"].sides == ["right"]
+    assert points["EX-UE7"].points_per_side == 2 and points["EX-UE7"].sides == [
+        "left",
+        "right",
+        "bilateral",
+    ]
+    assert points["EX-B2"].named_points[0] == "T1" and points["EX-B2"].named_points[-1] == "L5"
+    assert len(points["EX-B2"].named_points) == points["EX-B2"].points_per_side == 17
+
+
+@pytest.mark.django_db
+def test_depth_cautions_are_loaded():
+    gb21 = Acupoint.objects.get(code="GB21")
+    assert gb21.depth_rule == "depth" and gb21.structure_at_risk == "lung and pleura"
+    assert set(
+        Acupoint.objects.filter(depth_rule="do_not_needle").values_list("code", flat=True)
+    ) == {"ST17", "CV8"}
+    assert Acupoint.objects.filter(depth_rule="depth").count() == 65
 
 
 def test_point_key_leaves_unknown_prefixes_alone():

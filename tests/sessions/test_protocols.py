@@ -50,14 +50,14 @@ def summary(protocol):
 def test_it_reads_codes_in_any_spelling_and_the_optional_needling():
     hwato = Needle.objects.get(gauge_mm=Decimal("0.30"), length_mm=50)
     points = parse_points(
-        "bl 23 bilateral\nLV3 left 0.30 x 50 15 mm manual\n\nDU4\nEX-B 2, right, electro",
+        "bl 23 bilateral\nLV3 left 0.30 x 50 15 mm manual\n\nDU4\nEX-B 7, right, electro",
         NeedleChoices(needle()),
     )
     assert [(p.acupoint.code, p.side) for p in points] == [
         ("BL23", "bilateral"),
         ("LR3", "left"),
         ("GV4", "midline"),
-        ("EX-B2", "right"),
+        ("EX-B7", "right"),
     ]
     lr3 = points[1]
     assert (lr3.needle, lr3.depth_mm, lr3.stimulation) == (hwato, Decimal("15"), "manual")
@@ -225,7 +225,12 @@ def test_a_practitioner_deletes_their_protocol(client_for, practitioner):
 @pytest.mark.django_db
 def test_the_protocol_of_the_issue_applied_to_a_draft_adds_seven_needles(client_for, practitioner):
     client_for(practitioner.user).post(
-        LIST, form(name="Lumbar strain: BL23, BL25, BL40 bilateral, GV4")
+        LIST,
+        form(
+            name="Lumbar strain: BL23, BL25, BL40 bilateral, GV4",
+            # BL40 lies over the popliteal vessels: the protocol says oblique and shallow.
+            points=LUMBAR_STRAIN.replace("BL40 bilateral", "BL40 bilateral oblique 12mm"),
+        ),
     )
     protocol = Protocol.objects.get(name="Lumbar strain: BL23, BL25, BL40 bilateral, GV4")
     session = TreatmentSessionFactory(practitioner=practitioner)

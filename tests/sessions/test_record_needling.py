@@ -17,6 +17,7 @@ from tests.factories.sessions import (
     ProtocolPointFactory,
     TreatmentSessionFactory,
     needle,
+    patient_with,
     point,
 )
 
@@ -81,7 +82,7 @@ def test_a_placement_is_added_by_code_and_bilateral_counts_as_two(as_practitione
     assert added.depth_mm == 20 and added.manual_method == "even"
     page = response.content.decode()
     assert "BL23 bilateral added (2 needles)." in page
-    assert 'data-testid="needles-inserted">2 (bilateral counts as two)' in page
+    assert 'data-testid="needles-inserted">2 (one per point needled on each side)' in page
 
 
 def test_older_aliases_and_typeahead_choices_are_accepted(as_practitioner, draft):
@@ -95,7 +96,7 @@ def test_a_midline_point_takes_no_side(as_practitioner, draft):
     assert NeedlePlacement.objects.get().side == "midline"
 
     response = post(as_practitioner, url(draft, "placement-add"), placement("CV6", "left"))
-    assert "CV6 lies on the midline (GV and CV points): it takes no side." in (
+    assert "CV6 takes no side (a midline point or a group of points)." in (
         response.content.decode()
     )
     assert NeedlePlacement.objects.count() == 1
@@ -142,10 +143,23 @@ def test_an_ashi_point_with_its_location(as_practitioner, draft):
     post(
         as_practitioner,
         url(draft, "placement-add"),
-        placement("Ashi", "left", ashi_location="2 cm lateral to L4 spinous process"),
+        placement(
+            "Ashi", "left", ashi_location="2 cm lateral to L4 spinous process", region="lumbar_left"
+        ),
     )
     added = NeedlePlacement.objects.get()
     assert added.acupoint.kind == "ashi" and added.ashi_location.startswith("2 cm lateral")
+    assert added.region == "lumbar_left"
+
+
+def test_an_ashi_point_needs_its_region(as_practitioner, draft):
+    response = post(
+        as_practitioner,
+        url(draft, "placement-add"),
+        placement("Ashi", "left", ashi_location="2 cm lateral to L4 spinous process"),
+    )
+    assert "Choose where the Ashi point is" in response.content.decode()
+    assert not NeedlePlacement.objects.exists()
 
 
 def test_an_inactive_needle_cannot_be_chosen(as_practitioner, draft):
@@ -202,9 +216,9 @@ def test_a_placement_of_another_record_is_not_found(as_practitioner, practitione
             "pacemaker or implanted electrical device: no electroacupuncture",
         ),
         (
-            {"skin_lesion_points": "BL25", "skin_conditions": "Eczema left lower back"},
+            {"lesion_at": "BL25", "skin_conditions": "Eczema left lower back"},
             placement("BL25", "left"),
-            "BL25 is recorded as at a skin lesion (Eczema left lower back)",
+            "BL25 falls on a recorded skin-lesion site (BL25: Eczema left lower back)",
         ),
     ],
     ids=["pregnancy", "device", "skin lesion"],
@@ -212,7 +226,7 @@ def test_a_placement_of_another_record_is_not_found(as_practitioner, practitione
 def test_a_warning_needs_a_reason_which_is_kept(
     as_practitioner, practitioner, flags, data, warning
 ):
-    session = TreatmentSessionFactory(practitioner=practitioner, patient=PatientFactory(**flags))
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=patient_with(flags))
 
     first = post(as_practitioner, url(session, "placement-add"), data)
 
@@ -259,7 +273,14 @@ def lumbar_protocol(practitioner):
     for position, (code, side) in enumerate(
         [("BL23", "bilateral"), ("BL25", "bilateral"), ("BL40", "bilateral"), ("GV4", "midline")]
     ):
-        ProtocolPointFactory(protocol=protocol, position=position, acupoint=point(code), side=side)
+        # BL40 lies over the popliteal vessels: oblique and shallow, as the protocol says.
+        ProtocolPointFactory(
+            protocol=protocol,
+            position=position,
+            acupoint=point(code),
+            side=side,
+            **({"angle": "oblique", "depth_mm": 12} if code == "BL40" else {}),
+        )
     return protocol
 
 
@@ -271,7 +292,7 @@ def test_a_protocol_is_applied_in_one_click_then_edited(as_practitioner, draft, 
     assert codes == ["BL23", "BL25", "BL40", "GV4"]
     page = response.content.decode()
     assert "Protocol “Lumbar strain”: 4 points added." in page
-    assert 'data-testid="needles-inserted">7 (bilateral counts as two)' in page
+    assert 'data-testid="needles-inserted">7 (one per point needled on each side)' in page
 
     bl40 = draft.placements.get(acupoint__code="BL40")
     as_practitioner.post(url(draft, "placement-remove", pk=bl40.pk))
@@ -315,7 +336,9 @@ def test_copy_from_the_last_signed_session(as_practitioner, practitioner, patien
         patient=patient,
         session_date=timezone.localdate() - datetime.timedelta(days=7),
     )
-    NeedlePlacementFactory(session=earlier, acupoint=point("BL40"), side="left", depth_mm=30)
+    NeedlePlacementFactory(
+        session=earlier, acupoint=point("BL40"), side="left", depth_mm=12, angle="oblique"
+    )
     NeedlePlacementFactory(session=earlier, acupoint=point("GV3"), side="midline")
     services.needles_in(session=earlier, by=practitioner.user)
     TreatmentSession.objects.filter(pk=earlier.pk).update(
@@ -331,7 +354,7 @@ def test_copy_from_the_last_signed_session(as_practitioner, practitioner, patien
 
     copied = list(draft.placements.all())
     assert [(p.acupoint.code, p.side) for p in copied] == [("BL40", "left"), ("GV3", "midline")]
-    assert copied[0].depth_mm == 30
+    assert (copied[0].depth_mm, copied[0].angle) == (12, "oblique")
 
 
 def test_copy_without_an_earlier_session_explains(as_practitioner, draft):
@@ -343,7 +366,7 @@ def test_copy_without_an_earlier_session_explains(as_practitioner, draft):
 
 
 def test_needles_in_needs_placements(as_practitioner, draft):
-    response = as_practitioner.post(url(draft, "needles-in"))
+    response = as_practitioner.post(url(draft, "needles-in"), {"patient_position": "prone"})
     assert "Record the needle placements before the needles go in." in response.content.decode()
     draft.refresh_from_db()
     assert draft.needles_in_at is None
@@ -352,7 +375,9 @@ def test_needles_in_needs_placements(as_practitioner, draft):
 def test_needles_in_records_the_server_time_and_shows_a_running_timer(as_practitioner, draft):
     NeedlePlacementFactory(session=draft)
     before = timezone.now()
-    response = as_practitioner.post(url(draft, "needles-in"), follow=True)
+    response = as_practitioner.post(
+        url(draft, "needles-in"), {"patient_position": "prone"}, follow=True
+    )
     draft.refresh_from_db()
     assert before <= draft.needles_in_at <= timezone.now()
     page = response.content.decode()
@@ -362,7 +387,7 @@ def test_needles_in_records_the_server_time_and_shows_a_running_timer(as_practit
         in page
     )
     assert 'data-alert-min="20" data-alert-max="30"' in page
-    assert "Inserted: 2 needles</strong> (bilateral counts as two)" in page
+    assert "Inserted: 2 needles</strong> (one per point needled on each side)" in page
 
 
 def _needles_in(session, practitioner, minutes_ago):

@@ -7,7 +7,13 @@ from django.utils import timezone
 from sessions import services
 from sessions.models import Addendum, NeedlePlacement, TreatmentSession, WarningOverride
 from tests.factories import PatientFactory
-from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, needle, point
+from tests.factories.sessions import (
+    NeedlePlacementFactory,
+    TreatmentSessionFactory,
+    needle,
+    patient_with,
+    point,
+)
 
 
 @pytest.fixture
@@ -28,7 +34,7 @@ def treat(session, by, *, removed=None, minutes=25):
     """Place BL23 bilaterally and GV4, retain for `minutes`, remove `removed` needles."""
     services.add_placement(session=session, data=placement(), by=by)
     services.add_placement(session=session, data=placement("GV4", "midline"), by=by)
-    services.needles_in(session=session, by=by)
+    services.needles_in(session=session, by=by, position="prone")
     TreatmentSession.objects.filter(pk=session.pk).update(
         needles_in_at=timezone.now() - datetime.timedelta(minutes=minutes)
     )
@@ -157,13 +163,13 @@ def test_midline_points_take_no_side_in_the_database(session):
     [
         ({"is_pregnant": True}, "SP6", "none", "pregnancy_point"),
         ({"has_implanted_device": True}, "BL23", "electro", "electro_device"),
-        ({"skin_lesion_points": "bl 25, BL40"}, "BL25", "none", "skin_lesion"),
+        ({"lesion_at": "BL25, BL40"}, "BL25", "none", "skin_lesion"),
     ],
 )
 def test_safety_warnings_need_an_override_with_a_reason(
     practitioner, flags, acupoint, stimulation, kind
 ):
-    session = TreatmentSessionFactory(practitioner=practitioner, patient=PatientFactory(**flags))
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=patient_with(flags))
     data = placement(acupoint, stimulation=stimulation)
     with pytest.raises(services.NeedsOverride) as refused:
         services.add_placement(session=session, data=data, by=practitioner.user)
