@@ -96,3 +96,8 @@ def record_patient_viewed(*, patient: Patient, by, clinical: bool) -> None:
         patient=patient,
         data={"clinical_flags_shown": clinical},
     )
+
+
+def record_clinical_flags_viewed(*, patient: Patient, by) -> None:
+    """Opening the clinical flags form reads clinical data: audited as such."""
+    record("patients.clinical_flags.viewed", actor=by, obj=patient, patient=patient)

@@ -78,8 +78,10 @@ def patient_detail(request, uuid):
     return render(request, "patients/detail.html", context)
 
 
-def _edit(request, uuid, form_class, template, action):
+def _edit(request, uuid, form_class, template, action, *, clinical=False):
     patient = get_patient_for_user(request, uuid)
+    if clinical and request.method == "GET":
+        services.record_clinical_flags_viewed(patient=patient, by=request.user)
     form = form_class(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,6 +109,7 @@ def patient_flags_edit(request, uuid):
         ClinicalFlagsForm,
         "patients/flags_edit.html",
         "patients.clinical_flags.changed",
+        clinical=True,
     )
 
 

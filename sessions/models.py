@@ -495,7 +495,7 @@ class WarningOverride(models.Model):
         NeedlePlacement, null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    detail = models.CharField(max_length=200)
+    detail = models.CharField(max_length=500)
     reason = models.CharField(max_length=300)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)

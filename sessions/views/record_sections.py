@@ -216,7 +216,8 @@ def override(request, session):
     form = build_form("override_form", session, request.POST)
     bound = {"override_form": form}
     if not form.is_valid():
-        return respond(request, session, "sign", bound=bound)
+        problems = [error for errors in form.errors.values() for error in errors]
+        return respond(request, session, "sign", bound=bound, errors=problems)
     try:
         services.override_warning(
             session=session,
