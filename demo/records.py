@@ -3,19 +3,28 @@ clinical pages, the portal history and the progress charts have something to sho
 
 Sessions are inserted unsigned, their placements next, and only then are they
 signed in one UPDATE: the database refuses placements on a signed session.
+Every record obeys the rules it shows (tests/demo checks each one with
+services.record_problems): a point that would need an override for its patient
+(pregnancy, a skin-lesion site) is left out, points over a structure at risk
+are needled oblique and shallow, and bleeding-risk patients get pressure.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
+from patients.models import Patient
 from scheduling.models import Appointment
-from sessions.models import Acupoint, Needle, NeedlePlacement, TreatmentSession
+from sessions.models import Acupoint, Needle, NeedlePlacement, SkinLesionSite, TreatmentSession
 from sessions.outcomes import ODI_SECTIONS
+from sessions.safety import Cautions
+
+JIAJI_LEVELS = ["L3", "L4", "L5"]
 
 # (code, side) sets a practitioner might use for low back pain (DOMAIN.md).
 POINT_SETS = (
@@ -62,6 +71,7 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
     ]  # fmt: skip
     if not chosen:
         return 0
+    seed_lesion_sites()
     points = {p.code: p for p in Acupoint.objects.filter(Q(kind="channel") | Q(kind="extra"))}
     needle = Needle.objects.filter(gauge_mm="0.25", length_mm=40).first() or Needle.objects.first()
     visits_so_far: dict[int, int] = {}
@@ -88,6 +98,8 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
                 nprs_worst=min(10, nprs + 2),
                 **{name: odi_section for name, _ in ODI_SECTIONS},
                 contraindications_reviewed=True,
+                patient_position="prone",
+                pressure_applied_after_removal=appointment.patient.bleeding_risk,
                 needles_in_at=needles_in,
                 needles_out_at=needles_in + timedelta(minutes=rng.choice((20, 25, 25, 30))),
                 response=TreatmentSession.Response.BETTER,
@@ -98,22 +110,39 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
         )
         plans.append(rng.choice(POINT_SETS))
     TreatmentSession.objects.bulk_create(sessions)
-    placements = []
+    placements, cautions = [], {}
     for session, point_set in zip(sessions, plans, strict=True):
-        for position, (code, side) in enumerate(point_set, start=1):
+        patient = session.patient
+        if patient.pk not in cautions:
+            cautions[patient.pk] = Cautions.for_patient(patient)
+        position = 0
+        for code, side in point_set:
+            acupoint = points[code]
+            # Over a structure at risk (BL40: the popliteal vessels): oblique and shallow.
+            angle, depth = ("oblique", Decimal(12)) if acupoint.depth_rule else ("perpendicular", 25)
+            if cautions[patient.pk].placement_warnings(
+                acupoint=acupoint, side=side, stimulation="none", angle=angle, depth_mm=depth
+            ):
+                continue  # the demo needles nothing that would need an override
+            levels = JIAJI_LEVELS if acupoint.named_points else []
+            position += 1
             placements.append(
                 NeedlePlacement(
                     session=session,
                     position=position,
-                    acupoint=points[code],
+                    acupoint=acupoint,
                     side=side,
                     needle=needle,
-                    depth_mm=25,
+                    depth_mm=depth,
+                    angle=angle,
+                    named_points=levels,
+                    points_needled=len(levels) or 1,
                     de_qi=True,
                 )
             )
+    NeedlePlacement.objects.bulk_create(placements)  # PostgreSQL returns each needle_count
+    for session in sessions:
         session.needles_removed = sum(p.needle_count for p in placements if p.session is session)
-    NeedlePlacement.objects.bulk_create(placements)
     TreatmentSession.objects.bulk_update(sessions, ["needles_removed"])
     for session in sessions:
         TreatmentSession.objects.filter(pk=session.pk).update(
@@ -121,3 +150,14 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
             signed_by=session.practitioner.user,
         )
     return len(sessions)
+
+
+def seed_lesion_sites() -> None:
+    """Eczema on both hands: Yaotongdian (EX-UE7, the back of the hand) is a site
+    not to needle, so the demo shows the warning and never needles there."""
+    for patient in Patient.objects.filter(skin_conditions__icontains="hands"):
+        SkinLesionSite.objects.get_or_create(
+            patient=patient,
+            acupoint=Acupoint.objects.get(code="EX-UE7"),
+            defaults={"description": patient.skin_conditions[:200]},
+        )

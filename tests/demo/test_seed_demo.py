@@ -162,3 +162,32 @@ def test_it_fills_the_calendar_without_double_bookings():
     call_command("seed_demo", stdout=StringIO())
     assert (Appointment.objects.count(), TreatmentSession.objects.count()) == before
     call_command("verify_audit", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_every_signed_record_of_the_demo_obeys_todays_rules():
+    """The demo shows the rules: none of its signed records may break one
+    (pregnancy points without an override, Jiaji without levels, BL40 deep and
+    perpendicular, a bleeding-risk patient without pressure, ...)."""
+    from django.db.models import Prefetch
+
+    from sessions import services
+    from sessions.models import NeedlePlacement, SkinLesionSite, TreatmentSession
+
+    seed()
+    signed = list(
+        TreatmentSession.objects.signed()
+        .select_related("patient", "practitioner")
+        .prefetch_related(
+            Prefetch("placements", queryset=NeedlePlacement.objects.select_related("acupoint")),
+            "overrides",
+        )
+    )
+    assert len(signed) > 20
+    broken = {
+        f"{s.patient.patient_number} {s.session_date}": problems
+        for s in signed
+        if (problems := services.record_problems(s))
+    }
+    assert broken == {}
+    assert SkinLesionSite.objects.filter(acupoint__code="EX-UE7").exists()
