@@ -47,10 +47,10 @@ CHECKS = {
            GROUP BY s.id) counted
          WHERE placements NOT BETWEEN 4 AND 12
     """,
-    "needles removed match needles inserted (bilateral = 2)": """
+    "needles removed match needles inserted (each placement's needle_count)": """
         SELECT count(*) FROM (
           SELECT s.id, s.needles_removed,
-                 sum(CASE WHEN p.side = 'bilateral' THEN 2 ELSE 1 END) AS inserted
+                 sum(p.needle_count) AS inserted
             FROM treatment_sessions_treatmentsession s
             JOIN treatment_sessions_needleplacement p ON p.session_id = s.id
            WHERE s.id BETWEEN %(sessions_from)s AND %(sessions_to)s

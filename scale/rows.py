@@ -467,7 +467,7 @@ def appointment_lines(clinic: Clinic, stamps: Stamps, weights: dict[str, int]) -
 PLACEMENT_COLUMNS = [
     "session_id", "position", "acupoint_id", "ashi_location", "side", "needle_id",
     "depth_mm", "angle", "stimulation", "manual_method", "ea_frequency", "ea_minutes",
-    "de_qi", "notes",
+    "de_qi", "notes", "points_needled", "named_points", "region",
 ]  # fmt: skip
 # Low back pain points (DOMAIN.md) and how often practitioners reach for them.
 POINTS = {
@@ -477,15 +477,17 @@ POINTS = {
     "EX-UE7": 2, "GB31": 2, "BL32": 2,
 }  # fmt: skip
 DISTAL = {"LI4", "LR3", "KI3", "SI3", "BL60", "EX-UE7"}
+# Where an Ashi point was, and its body-chart region (sessions.bodychart).
 ASHI_PLACES = (
-    "2 cm left of L4",
-    "2 cm right of L4",
-    "left quadratus lumborum",
-    "right quadratus lumborum",
-    "left gluteus medius",
-    "right piriformis",
-    "left sacroiliac joint",
+    ("2 cm left of L4", "lumbar_left"),
+    ("2 cm right of L4", "lumbar_right"),
+    ("left quadratus lumborum", "lumbar_left"),
+    ("right quadratus lumborum", "lumbar_right"),
+    ("left gluteus medius", "buttock_left"),
+    ("right piriformis", "buttock_right"),
+    ("left sacroiliac joint", "sacral"),
 )
+JIAJI_LEVEL_SETS = ("{L3,L4,L5}", "{L4,L5}", "{L2,L3,L4,L5}")
 PROTOCOLS_PER_CLINIC = 400
 
 
@@ -511,22 +513,31 @@ def point_sets(
         tails = []
         for code in chosen:
             point_id, kind, midline = acupoints[code]
-            ashi = ""
+            ashi = region = ""
             if midline:
                 side = "midline"
             elif kind == "ashi":
                 side = rng.choice(("left", "right"))
-                ashi = rng.choice(ASHI_PLACES)
+                ashi, region = rng.choice(ASHI_PLACES)
             else:
                 side = rng.choices(("bilateral", "left", "right"), (6, 2, 2))[0]
-            needles_used += 2 if side == "bilateral" else 1
+            # Jiaji names its levels; Yaotongdian has two points a hand.
+            points, levels = 1, "{}"
+            if code == "EX-B2":
+                levels = rng.choice(JIAJI_LEVEL_SETS)
+                points = levels.count(",") + 1
+            elif code == "EX-UE7":
+                points = rng.choice((1, 2))
+            needles_used += points * (2 if side == "bilateral" else 1)
             if code in DISTAL:
                 needle, depth = short, rng.choice(("5.0", "8.0", "10.0"))
+            elif code == "BL40":  # over the popliteal vessels: oblique and shallow
+                needle, depth = medium, rng.choice(("10.0", "12.0", "15.0"))
             elif code in ("GB30", "BL54", "BL36", "BL37"):
                 needle, depth = long, rng.choice(("30.0", "40.0", "45.0"))
             else:
                 needle, depth = medium, rng.choice(("15.0", "20.0", "25.0"))
-            angle = "oblique" if midline or code == "EX-B2" else "perpendicular"
+            angle = "oblique" if midline or code in ("EX-B2", "BL40") else "perpendicular"
             stimulation = rng.choices(
                 ("none", "manual", "electro", "warm_needle"), (40, 40, 15, 5)
             )[0]
@@ -538,7 +549,7 @@ def point_sets(
             de_qi = "t" if rng.random() < 0.8 else "f"
             tails.append(
                 f"{point_id}\t{ashi}\t{side}\t{needle}\t{depth}\t{angle}\t{stimulation}"
-                f"\t{method}\t{frequency}\t{minutes}\t{de_qi}\t"
+                f"\t{method}\t{frequency}\t{minutes}\t{de_qi}\t\t{points}\t{levels}\t{region}"
             )
         sets.append((needles_used, tails))
     return sets
@@ -586,6 +597,7 @@ SESSION_COLUMNS = [
     "pressure_applied_after_removal", "missing_needle_incident", "missing_needle_found",
     "missing_needle_details", "response", "response_notes", "recommendations",
     "recommendation_notes", "plan", "next_visit_in_days", "signed_at", "signed_by_id",
+    "patient_position",
 ]  # fmt: skip
 COMPLAINTS = (
     "Lower back pain for three months after lifting boxes at work",
@@ -687,5 +699,6 @@ def session_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
             f"\t{pick(RESPONSES) if seed.kind == SIGNED else ''}\t"
             f"\t{pick(RECOMMENDATIONS) if seed.kind == SIGNED else '{}'}\t"
             f"\t{pick(PLANS) if seed.kind == SIGNED else ''}"
-            f"\t{pick((7, 7, 14)) if seed.kind == SIGNED else N}\t{signed_at}\t{signed_by}\n"
+            f"\t{pick((7, 7, 14)) if seed.kind == SIGNED else N}\t{signed_at}\t{signed_by}"
+            f"\t{'prone' if needles_in != N else ''}\n"
         )

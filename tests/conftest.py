@@ -3,12 +3,27 @@
 import os
 
 import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
 
 from tests.factories import PatientFactory, PractitionerFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in
 # browser tests are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_sql_flush = DatabaseOperations.sql_flush
+
+
+def _sql_flush_past_the_guards(self, style, tables, **kwargs):
+    """Transactional tests are emptied with TRUNCATE, which PostgreSQL refuses on
+    clinical data and the audit trail (statement triggers). Replica mode skips
+    those triggers for the flush's one transaction; only a superuser may set
+    it, as the test database's role is (an application role cannot)."""
+    statements = _sql_flush(self, style, tables, **kwargs)
+    return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+
+
+DatabaseOperations.sql_flush = _sql_flush_past_the_guards
 
 
 @pytest.fixture(autouse=True)

@@ -408,8 +408,17 @@ def _treatment_session(practitioner, patient, *, signed=False):
 
 
 def _session_kwargs(session, with_placement):
+    """The record's uuid, and with_placement=True its placement's pk, or
+    with_placement="lesion" the pk of a skin-lesion site of its patient."""
+    from sessions.models import SkinLesionSite
+    from tests.factories.sessions import point
+
     kwargs = {"uuid": session.uuid}
-    if with_placement:
+    if with_placement == "lesion":
+        kwargs["pk"] = SkinLesionSite.objects.create(
+            patient=session.patient, acupoint=point("BL25"), description="Eczema"
+        ).pk
+    elif with_placement:
         kwargs["pk"] = session.placements.get().pk
     return kwargs
 
@@ -475,7 +484,7 @@ def draft_section_rows(own=200, *, placement=False) -> tuple[Row, ...]:
     def kw(make):
         if not placement:
             return make
-        return lambda o: make(o, with_placement=True)
+        return lambda o: make(o, with_placement=placement)
 
     def no_such(o):
         return {**no_such_session(o), "pk": 1} if placement else no_such_session(o)
@@ -514,12 +523,13 @@ MATRIX |= {
         name: draft_section_rows()
         for name in (
             "records:assessment", "records:placement-add", "records:apply-protocol",
-            "records:copy-last", "records:needles-out", "records:incident",
-            "records:adverse-event", "records:follow-up", "records:sign",
+            "records:copy-last", "records:needles-in", "records:needles-out",
+            "records:after-removal", "records:incident", "records:override",
+            "records:lesion-add", "records:adverse-event", "records:follow-up", "records:sign",
         )
     },
-    # No form needed: the draft has a placement, so the needles go in; back to the needles.
-    "records:needles-in": draft_section_rows(TO_NEEDLING),
+    # Marking a skin-lesion site resolved needs no form: done, back to the needles.
+    "records:lesion-resolve": draft_section_rows(TO_NEEDLING, placement="lesion"),
     # Removing a placement (before needles in) needs no form: done, back to the needles.
     "records:placement-remove": draft_section_rows(TO_NEEDLING, placement=True),
     # Addenda: any practitioner, on a signed record; an empty POST shows what is missing.

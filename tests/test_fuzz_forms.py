@@ -234,6 +234,35 @@ def placement_remove(w, client):
     )
 
 
+def override_target(w, client):
+    """A draft with LI4 placed, the patient flagged pregnant since: a warning to answer."""
+    from patients.models import Patient
+    from tests.factories.sessions import NeedlePlacementFactory, point
+
+    session = w.draft()
+    NeedlePlacementFactory(session=session, acupoint=point("LI4"), side="left", needle=w.needle)
+    Patient.objects.filter(pk=session.patient_id).update(is_pregnant=True)
+    return Target(
+        url("records:override", session.uuid),
+        page=url("records:record", session.uuid),
+        baseline={"reason": "Discussed with the patient"},
+    )
+
+
+def lesion_resolve(w, client):
+    from sessions.models import SkinLesionSite
+    from tests.factories.sessions import point
+
+    session = w.draft()
+    site = SkinLesionSite.objects.create(
+        patient=session.patient, acupoint=point("BL25"), description="Eczema"
+    )
+    return Target(
+        url("records:lesion-resolve", session.uuid, site.pk),
+        page=url("records:record", session.uuid),
+    )
+
+
 def needles_in_since(minutes, **fields):
     """The state of a draft whose needles went in ``minutes`` ago."""
     return lambda: (
@@ -381,7 +410,11 @@ FORMS: list[Case] = [
     Case("records:placement-remove", "practitioner", placement_remove, htmx=True),
     Case("records:apply-protocol", "practitioner", record_target("apply-protocol"), htmx=True),
     Case("records:copy-last", "practitioner", record_target("copy-last", make="draft_after_signed"), htmx=True),
-    Case("records:needles-in", "practitioner", record_target("needles-in"), htmx=True),
+    Case("records:needles-in", "practitioner", record_target("needles-in", baseline={"patient_position": "prone"}), htmx=True),
+    Case("records:after-removal", "practitioner", record_target("after-removal", baseline={"retention_reason": "Dizzy"}, state=needles_in_since(25, needles_out_at=timezone.now, needles_removed=2)), htmx=True),
+    Case("records:override", "practitioner", override_target, htmx=True),
+    Case("records:lesion-add", "practitioner", record_target("lesion-add", baseline={"acupoint": "BL25", "description": "Eczema"}), htmx=True),
+    Case("records:lesion-resolve", "practitioner", lesion_resolve, htmx=True),
     Case("records:needles-out", "practitioner", record_target("needles-out", baseline={"removed": "2"}, state=needles_in_since(25)), htmx=True),
     Case("records:incident", "practitioner", record_target("incident", baseline={"missing_needle_incident": "on", "missing_needle_found": "True", "missing_needle_details": "On the couch"}, state=needles_in_since(50, needles_out_at=timezone.now, needles_removed=1)), htmx=True),
     Case("records:adverse-event", "practitioner", record_target("adverse-event", baseline={"action_taken": "Rested, water given"}), htmx=True),

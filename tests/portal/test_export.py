@@ -96,7 +96,7 @@ def test_it_downloads_the_whole_record_as_json(client, patient_a, record_of_a):
     points = exported["needling"]["points"]
     assert [(p["code"], p["name"], p["side"]) for p in points] == [
         ("BL23", "Shenshu", "Bilateral"),
-        ("GV4", "Mingmen", "Midline (no side)"),
+        ("GV4", "Mingmen", "No side (midline or group)"),
     ]
     assert exported["needling"]["needles_inserted"] == 3
     assert exported["needling"]["retention_minutes"] == 25
