@@ -32,7 +32,8 @@ WIDTH = 640
 LEFT = 56  # room for the y tick labels
 RIGHT = 24
 INNER = 24  # gap between the y axis and the first / last session
-LEGEND_ROW = 20  # the legend has two items a row
+LEGEND_ROW = 20
+LEGEND_GAP = 20  # between the legend and the first panel's title
 PANEL_TITLE = 22
 PANEL_HEIGHT = 130
 PANEL_GAP = 16
@@ -130,11 +131,14 @@ class LegendItem:
 
 
 def _legend(keys: list[str]) -> tuple[LegendItem, ...]:
-    """Two per row: the series drawn, then the minimal important change."""
+    """The series drawn, then the minimal important change: one row of three,
+    or rows of two when there are four."""
+    keys = [*keys, "mic"]
+    per_row, spacing = (3, 192) if len(keys) <= 3 else (2, 290)
     items = []
-    for i, key in enumerate([*keys, "mic"]):
-        start = LEFT + (i % 2) * 290
-        y = LEGEND_ROW / 2 + (i // 2) * LEGEND_ROW
+    for i, key in enumerate(keys):
+        start = LEFT + (i % per_row) * spacing
+        y = LEGEND_ROW / 2 + (i // per_row) * LEGEND_ROW
         middle = start + 12
         items.append(
             LegendItem(
@@ -281,7 +285,7 @@ def trend_chart(
     drawn = [NPRS, ODI] + ([RMDQ] if any(v is not None for v in columns["rmdq"]) else [])
     xs = _x_positions(len(series))
 
-    legend_height = LEGEND_ROW * math.ceil((len(drawn) + 1) / 2)
+    legend_height = LEGEND_ROW * (1 if len(drawn) < 3 else 2) + LEGEND_GAP
     panels = []
     top = legend_height
     for measure in drawn:
