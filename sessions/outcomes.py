@@ -72,7 +72,10 @@ class Measure:
 
     def target(self, baseline: Score | None) -> Score | None:
         """The score at or below which the change is reached; None without room."""
-        return baseline - self.mic if self.has_room(baseline) else None
+        if not self.has_room(baseline):
+            return None
+        target = baseline - self.mic
+        return one_decimal(target) if isinstance(target, Decimal) else target
 
 
 NPRS = Measure(

@@ -30,12 +30,22 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db.models import Count
 
 from sessions.models import Acupoint, NeedlePlacement, TreatmentSession
-from sessions.outcomes import MEASURES, NPRS, ODI, RMDQ, Measure, Score, percent_change
+from sessions.outcomes import (
+    MEASURES,
+    NPRS,
+    ODI,
+    RMDQ,
+    Measure,
+    Score,
+    one_decimal,
+    percent_change,
+)
 
 # A course of care starts after more than this many days without a signed session.
 COURSE_GAP_DAYS = 90
@@ -62,7 +72,7 @@ class Measurement:
     # Set by assess(): the measures whose course baseline this session is, and
     # those whose minimal important change it reached against that baseline.
     baseline_of: tuple[Measure, ...] = ()
-    reached: tuple[Measure, ...] = field(default=())
+    reached: tuple[Measure, ...] = ()
 
     def score(self, measure: Measure) -> Score | None:
         return getattr(self, measure.key)
@@ -160,7 +170,8 @@ class MeasureProgress:
 
     @property
     def target(self) -> Score | None:
-        return self.measure.target(self.baseline_score)
+        target = self.measure.target(self.baseline_score)
+        return one_decimal(Decimal(target)) if target is not None else None
 
     @property
     def has_later(self) -> bool:
@@ -168,15 +179,18 @@ class MeasureProgress:
 
     @property
     def change(self) -> Score | None:
-        return self.latest_score - self.baseline_score if self.has_later else None
+        if not self.has_later:
+            return None
+        return one_decimal(Decimal(self.latest_score - self.baseline_score))
 
     @property
     def change_text(self) -> str:
-        """'−2', '+1', '0', '−10.4'."""
+        """'−2', '+1', '0', '−10.4 points' (the ODI's are percentage points)."""
         change = self.change
         if change is None:
             return ""
-        return _text(change) if change <= 0 else f"+{change}"
+        text = _text(change) if change <= 0 else f"+{change}"
+        return f"{text} points" if self.measure.unit else text
 
     @property
     def percent_change_text(self) -> str:

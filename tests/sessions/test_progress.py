@@ -296,3 +296,11 @@ def test_points_used_most_keeps_the_ten_most_used(practitioner):
     assert len(top) == 10
     assert [p.code for p in top[:3]] == ["BL20", "BL21", "BL22"]
     assert all(p.sessions == 1 for p in top[3:])
+
+
+def test_odi_changes_keep_one_decimal_and_say_points():
+    progress = course((None, Decimal("44.4")), (None, Decimal("34.4")))
+    assert str(progress.odi.change) == "-10"  # not "-10.0"
+    assert progress.odi.change_text == "−10 points"
+    assert progress.odi.improved and str(progress.odi.target) == "34.4"
+    assert course((None, 40), (None, Decimal("35.6"))).odi.change_text == "−4.4 points"
