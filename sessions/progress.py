@@ -49,8 +49,6 @@ from sessions.outcomes import (
 
 # A course of care starts after more than this many days without a signed session.
 COURSE_GAP_DAYS = 90
-NPRS_MAX = NPRS.maximum
-ODI_MAX = ODI.maximum
 
 
 def _join(words: list[str]) -> str:
