@@ -16,6 +16,7 @@ contraindication notes and overridden safety warnings.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -36,6 +37,10 @@ def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     return None if moment is None else timezone.localtime(moment)
 
 
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _odi(sections: list[int | None]) -> dict[str, Any]:
     result = odi(sections)
     return {
@@ -43,7 +48,8 @@ def _odi(sections: list[int | None]) -> dict[str, Any]:
             label: score for (_, label), score in zip(ODI_SECTIONS, sections, strict=True)
         },
         "answered": result.answered,
-        "percent": result.percent,
+        # A number in the JSON (44.4 or 40), not the text DjangoJSONEncoder makes of a Decimal.
+        "percent": None if result.percent is None else _number(result.percent),
         "band": result.band,
     }
 

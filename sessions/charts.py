@@ -1,16 +1,20 @@
 """The pain and function trend chart, drawn on the server as SVG.
 
-``trend_chart(series)`` is a pure function: it takes ``[(date, NPRS or None,
-ODI % or None), ...]`` oldest first and returns a ``TrendChart`` whose every
+``trend_chart(series)`` is a pure function: it takes ``[(date, NPRS, ODI %,
+RMDQ), ...]`` (None where not scored) for the sessions of the current course
+of care, oldest first, and returns a ``TrendChart`` whose every
 coordinate is already computed (as text, so that no locale can turn a decimal
 point into a comma); ``templates/sessions/chart.svg.html`` only writes it out.
 No script, no inline style: the look comes from the classes in
 ``static/css/chart.css`` (the site's CSP forbids both).
 
-Two panels share the x axis (one slot per session, dates as labels): pain
-(NPRS 0–10, circles) above, disability (ODI 0–100 %, squares) below. Each
-panel marks the minimal important change against its first score with a
-dashed line and a band, labelled in words; colour is never the only signal.
+Panels share the x axis (one slot per session, dates as labels): pain (NPRS
+0–10, circles), disability (ODI 0–100 %, squares) and, when the course has an
+RMDQ score, disability (RMDQ 0–24, diamonds). Each panel marks the minimal
+important change against its first score (the course baseline) with a dashed
+line and a band, labelled in words; a first score that leaves no room for it
+says "too low to measure a change" instead. Colour is never the only signal:
+shape, label and the table beside the chart carry the same information.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from dataclasses import dataclass
 
 from django.utils.dateformat import format as date_format
 
-from sessions.progress import NPRS_MAX, ODI_MAX, nprs_mic_target, odi_mic_target
+from sessions.outcomes import NPRS, ODI, RMDQ, Measure, Score
 
 WIDTH = 640
 LEFT = 56  # room for the y tick labels
 RIGHT = 24
 INNER = 24  # gap between the y axis and the first / last session
-LEGEND_HEIGHT = 40
+LEGEND_ROW = 20
+LEGEND_GAP = 20  # between the legend and the first panel's title
 PANEL_TITLE = 22
 PANEL_HEIGHT = 130
 PANEL_GAP = 16
@@ -37,6 +42,15 @@ MAX_X_LABELS = 10
 MARKER = 4.5
 
 MIC_LABEL = "Minimal important change"
+TOO_LOW = "First score too low to measure a change"
+# Per measure: the tick step of its y axis and its marker's shape.
+TICK_STEPS = {"nprs": 2, "odi": 20, "rmdq": 4}
+SHAPES = {"nprs": "circles", "odi": "squares", "rmdq": "diamonds"}
+LEGEND_LABELS = {
+    "nprs": "Pain (NPRS), circles",
+    "odi": "Disability (ODI %), squares",
+    "rmdq": "Disability (RMDQ), diamonds",
+}
 
 
 def _n(value: float) -> str:
@@ -57,21 +71,27 @@ class XLabel:
     label: str
 
 
+def _diamond(x: float, y: float) -> str:
+    r = MARKER * 1.3
+    return f"{_n(x)},{_n(y - r)} {_n(x + r)},{_n(y)} {_n(x)},{_n(y + r)} {_n(x - r)},{_n(y)}"
+
+
 @dataclass(frozen=True)
 class Marker:
     x: str
     y: str
-    value: int
-    title: str  # read on hover: "3 Mar 2026: pain 6/10"
-    # A square's corner (ODI markers); circles use x, y.
+    value: Score
+    title: str  # read on hover: "3 Mar 2026: NPRS 6/10"
+    # A square's corner (ODI markers) and a diamond's corners (RMDQ); circles use x, y.
     corner_x: str
     corner_y: str
+    diamond: str
 
 
 @dataclass(frozen=True)
 class MicMark:
-    target: int
-    baseline: int
+    target: Score
+    baseline: Score
     line_y: str
     band_y: str
     band_height: str
@@ -81,7 +101,7 @@ class MicMark:
 
 @dataclass(frozen=True)
 class Panel:
-    key: str  # "nprs" or "odi": the CSS class suffix
+    key: str  # "nprs", "odi" or "rmdq": the CSS class suffix
     title: str
     title_y: str
     top: str
@@ -92,36 +112,46 @@ class Panel:
     mic: MicMark | None
     empty_text: str  # shown when the measure was never scored
     empty_y: str
+    note: str  # "First score too low to measure a change", or ""
+    note_y: str
 
 
 @dataclass(frozen=True)
 class LegendItem:
-    key: str  # "nprs", "odi" or "mic"
+    key: str  # "nprs", "odi", "rmdq" or "mic"
     label: str
     line_start: str
     line_end: str
     marker_x: str
     corner_x: str
     text_x: str
+    y: str
+    corner_y: str
+    diamond: str
 
 
-def _legend() -> tuple[LegendItem, ...]:
+def _legend(keys: list[str]) -> tuple[LegendItem, ...]:
+    """The series drawn, then the minimal important change: one row of three,
+    or rows of two when there are four."""
+    keys = [*keys, "mic"]
+    per_row, spacing = (3, 192) if len(keys) <= 3 else (2, 290)
     items = []
-    for key, label, start in (
-        ("nprs", "Pain (NPRS), circles", LEFT),
-        ("odi", "Disability (ODI %), squares", 230),
-        ("mic", MIC_LABEL, 440),
-    ):
+    for i, key in enumerate(keys):
+        start = LEFT + (i % per_row) * spacing
+        y = LEGEND_ROW / 2 + (i // per_row) * LEGEND_ROW
         middle = start + 12
         items.append(
             LegendItem(
                 key=key,
-                label=label,
+                label=LEGEND_LABELS.get(key, MIC_LABEL),
                 line_start=_n(start),
                 line_end=_n(start + 24),
                 marker_x=_n(middle),
                 corner_x=_n(middle - MARKER),
                 text_x=_n(start + 30),
+                y=_n(y),
+                corner_y=_n(y - MARKER),
+                diamond=_diamond(middle, y),
             )
         )
     return tuple(items)
@@ -139,11 +169,11 @@ class TrendChart:
     x_labels: tuple[XLabel, ...]
     x_label_y: str
     x_grid: tuple[str, ...]
+    grid_top: str
+    grid_bottom: str
     title: str
     desc: str
-    legend_y: str
     legend: tuple[LegendItem, ...]
-    legend_corner_y: str
 
     @property
     def view_box(self) -> str:
@@ -164,25 +194,21 @@ def _x_positions(count: int) -> list[float]:
 
 def _panel(
     *,
-    key: str,
-    title: str,
+    measure: Measure,
     top: float,
-    values: list[int | None],
+    values: list[Score | None],
     xs: list[float],
     dates: list[datetime.date],
-    maximum: int,
-    tick_step: int,
-    unit: str,
-    noun: str,
-    target,
 ) -> Panel:
     plot_top = top + PANEL_TITLE
     bottom = plot_top + PANEL_HEIGHT
+    maximum, unit, noun = measure.maximum, measure.unit, measure.name
+    step = TICK_STEPS[measure.key]
 
-    def y(value: float) -> float:
-        return bottom - PANEL_HEIGHT * value / maximum
+    def y(value: Score) -> float:
+        return bottom - PANEL_HEIGHT * float(value) / maximum
 
-    ticks = tuple(Tick(_n(y(v)), f"{v}{unit}") for v in range(0, maximum + tick_step, tick_step))
+    ticks = tuple(Tick(_n(y(v)), f"{v}{unit}") for v in range(0, maximum + step, step))
     points = [(x, v, d) for x, v, d in zip(xs, values, dates, strict=True) if v is not None]
     markers = tuple(
         Marker(
@@ -192,14 +218,16 @@ def _panel(
             title=f"{date_format(d, 'j M Y')}: {noun} {v}{unit or '/' + str(maximum)}",
             corner_x=_n(x - MARKER),
             corner_y=_n(y(v) - MARKER),
+            diamond=_diamond(x, y(v)),
         )
         for x, v, d in points
     )
     line = " ".join(f"{_n(x)},{_n(y(v))}" for x, v, _ in points) if len(points) > 1 else ""
     mic = None
+    note = ""
     if points:
         baseline = points[0][1]
-        goal = target(baseline)
+        goal = measure.target(baseline)
         if goal is not None:
             line_y = y(goal)
             mic = MicMark(
@@ -211,9 +239,11 @@ def _panel(
                 label=f"{MIC_LABEL} ({noun} {goal}{unit} or lower)",
                 label_y=_n(line_y - 5),
             )
+        else:
+            note = TOO_LOW
     return Panel(
-        key=key,
-        title=title,
+        key=measure.key,
+        title=measure.title,
         title_y=_n(top + 14),
         top=_n(plot_top),
         bottom=_n(bottom),
@@ -223,10 +253,14 @@ def _panel(
         mic=mic,
         empty_text="" if points else f"No {noun} score yet",
         empty_y=_n(plot_top + PANEL_HEIGHT / 2),
+        note=note,
+        note_y=_n(plot_top + 10),
     )
 
 
-def _describe(name: str, values: list[int | None], unit: str, mic: MicMark | None) -> str:
+def _describe(measure: Measure, values: list[Score | None], mic: MicMark | None) -> str:
+    name = f"{measure.title.split(' (')[0]} ({measure.name} 0–{measure.maximum})"
+    unit = measure.unit
     scored = [v for v in values if v is not None]
     if not scored:
         return f"{name}: no score yet."
@@ -234,50 +268,32 @@ def _describe(name: str, values: list[int | None], unit: str, mic: MicMark | Non
     if mic is not None:
         text += f" {MIC_LABEL}: {mic.target}{unit} or lower."
     else:
-        text += f" A {MIC_LABEL.lower()} is not possible from the first score."
+        text += f" {TOO_LOW}."
     return text
 
 
 def trend_chart(
-    series: Sequence[tuple[datetime.date, int | None, int | None]],
+    series: Sequence[tuple[datetime.date, int | None, Score | None, int | None]],
 ) -> TrendChart | None:
     """The chart of ``series`` (oldest first), or None when nothing is scored."""
-    series = [row for row in series if row[1] is not None or row[2] is not None]
+    series = [row for row in series if any(v is not None for v in row[1:])]
     if not series:
         return None
     dates = [row[0] for row in series]
-    nprs = [row[1] for row in series]
-    odi_values = [row[2] for row in series]
+    columns = {m.key: [row[i] for row in series] for i, m in enumerate((NPRS, ODI, RMDQ), 1)}
+    # NPRS and ODI always (an empty panel says "no score yet"); RMDQ when used.
+    drawn = [NPRS, ODI] + ([RMDQ] if any(v is not None for v in columns["rmdq"]) else [])
     xs = _x_positions(len(series))
 
-    pain = _panel(
-        key="nprs",
-        title="Pain now (NPRS, 0–10)",
-        top=LEGEND_HEIGHT,
-        values=nprs,
-        xs=xs,
-        dates=dates,
-        maximum=NPRS_MAX,
-        tick_step=2,
-        unit="",
-        noun="NPRS",
-        target=nprs_mic_target,
-    )
-    second_top = LEGEND_HEIGHT + PANEL_TITLE + PANEL_HEIGHT + PANEL_GAP
-    function = _panel(
-        key="odi",
-        title="Disability (ODI, 0–100 %)",
-        top=second_top,
-        values=odi_values,
-        xs=xs,
-        dates=dates,
-        maximum=ODI_MAX,
-        tick_step=20,
-        unit=" %",
-        noun="ODI",
-        target=odi_mic_target,
-    )
-    bottom = second_top + PANEL_TITLE + PANEL_HEIGHT
+    legend_height = LEGEND_ROW * (1 if len(drawn) < 3 else 2) + LEGEND_GAP
+    panels = []
+    top = legend_height
+    for measure in drawn:
+        panels.append(
+            _panel(measure=measure, top=top, values=columns[measure.key], xs=xs, dates=dates)
+        )
+        top += PANEL_TITLE + PANEL_HEIGHT + PANEL_GAP
+    bottom = top - PANEL_GAP
 
     with_year = dates[0].year != dates[-1].year
     every = math.ceil(len(series) / MAX_X_LABELS)
@@ -294,8 +310,7 @@ def trend_chart(
     desc = " ".join(
         [
             f"{len(series)} session{'s' if len(series) != 1 else ''} with scores, {span}.",
-            _describe("Pain (NPRS 0–10)", nprs, "", pain.mic),
-            _describe("Disability (ODI)", odi_values, " %", function.mic),
+            *(_describe(m, columns[m.key], p.mic) for m, p in zip(drawn, panels, strict=True)),
             "The table below lists the same figures.",
         ]
     )
@@ -306,13 +321,13 @@ def trend_chart(
         plot_right=_n(WIDTH - RIGHT),
         plot_width=_n(WIDTH - RIGHT - LEFT),
         plot_center=_n((LEFT + WIDTH - RIGHT) / 2),
-        panels=(pain, function),
+        panels=tuple(panels),
         x_labels=x_labels,
         x_label_y=_n(bottom + 18),
         x_grid=tuple(_n(x) for x in xs),
+        grid_top=panels[0].top,
+        grid_bottom=panels[-1].bottom,
         title="Pain and disability over the course of care",
         desc=desc,
-        legend_y=_n(LEGEND_HEIGHT / 2),
-        legend=_legend(),
-        legend_corner_y=_n(LEGEND_HEIGHT / 2 - MARKER),
+        legend=_legend([m.key for m in drawn]),
     )

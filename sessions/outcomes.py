@@ -1,10 +1,19 @@
 """Outcome measures for low back pain (DOMAIN.md), scored in one place.
 
-* NPRS: 0–10; minimal clinically important change about 2 points or 30 %.
+* NPRS: 0–10; minimal clinically important change 2 points.
 * ODI v2.1a: ten sections scored 0–5. Score % = sum of answered sections ÷
-  (5 × answered sections) × 100. With more than one section missing the score
-  is incomplete and no number is reported. Minimal important change 10 points.
-* RMDQ: 24 yes/no items, 0–24; minimal important change about 3 points (~30 %).
+  (5 × answered sections) × 100, kept to one decimal (nine sections answered,
+  20 of 45: 44.4 %; ten sections always give a whole number). With more than
+  one section missing the score is incomplete and no number is reported.
+  Minimal important change 10 points.
+* RMDQ: 24 yes/no items, 0–24; minimal important change 3 points.
+
+"Has the patient improved?" uses these absolute thresholds, and only them: at
+a low baseline 30 % is less than one point, so the percentage change is
+information for the reader (``percent_change``), never the decision. A
+baseline below the threshold leaves no room for the change (NPRS below 2, ODI
+below 10 %, RMDQ below 3): ``Measure.has_room`` is False and the measure is
+left out of the decision (sessions.progress).
 """
 
 from __future__ import annotations
@@ -33,15 +42,93 @@ ODI_BANDS = (
     (100, "Bed-bound (or exaggerating)"),
 )
 NPRS_MCID_POINTS = 2
-NPRS_MCID_FRACTION = Decimal("0.30")
 ODI_MCID_POINTS = 10
 RMDQ_MCID_POINTS = 3
+
+Score = int | Decimal  # an ODI % may have one decimal
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One outcome measure and its minimal important change (MIC), in points."""
+
+    key: str  # "nprs", "odi", "rmdq": the name used in templates, tests and CSS
+    name: str  # for the practitioner: "NPRS"
+    title: str  # "Pain now (NPRS, 0–10)"
+    patient_name: str  # for the patient: "pain"
+    patient_title: str  # "Pain (0 to 10)"
+    maximum: int
+    mic: int
+    unit: str = ""  # " %" for the ODI
+    optional: bool = False  # shown to the patient only when scored
+
+    def has_room(self, baseline: Score | None) -> bool:
+        """Whether a baseline leaves room for the minimal important change."""
+        return baseline is not None and baseline >= self.mic
+
+    def improved(self, before: Score, after: Score) -> bool:
+        """At least the minimal important change lower than before."""
+        return before - after >= self.mic
+
+    def target(self, baseline: Score | None) -> Score | None:
+        """The score at or below which the change is reached; None without room."""
+        if not self.has_room(baseline):
+            return None
+        target = baseline - self.mic
+        return one_decimal(target) if isinstance(target, Decimal) else target
+
+
+NPRS = Measure(
+    key="nprs",
+    name="NPRS",
+    title="Pain now (NPRS, 0–10)",
+    patient_name="pain",
+    patient_title="Pain (0 to 10)",
+    maximum=10,
+    mic=NPRS_MCID_POINTS,
+)
+ODI = Measure(
+    key="odi",
+    name="ODI",
+    title="Disability (ODI, 0–100 %)",
+    patient_name="daily life",
+    patient_title="Daily life (Oswestry Disability Index, 0 to 100 %)",
+    maximum=100,
+    mic=ODI_MCID_POINTS,
+    unit=" %",
+)
+RMDQ = Measure(
+    key="rmdq",
+    name="RMDQ",
+    title="Disability (RMDQ, 0–24)",
+    patient_name="daily life (Roland–Morris)",
+    patient_title="Daily life (Roland–Morris, 0 to 24)",
+    maximum=24,
+    mic=RMDQ_MCID_POINTS,
+    optional=True,
+)
+MEASURES = (NPRS, ODI, RMDQ)
+
+
+def percent_change(before: Score, after: Score) -> int | None:
+    """The change as a whole percentage of ``before`` (information only; None
+    from a baseline of 0)."""
+    if not before:
+        return None
+    exact = Decimal(after - before) * 100 / Decimal(before)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def one_decimal(value: Decimal) -> Decimal:
+    """``value`` to one decimal, without the ".0" of a whole number (44.4, 40)."""
+    value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
 @dataclass(frozen=True)
 class OdiResult:
     answered: int
-    percent: int | None  # None when incomplete
+    percent: Decimal | None  # one decimal at most; None when incomplete
     band: str | None
 
     @property
@@ -58,22 +145,26 @@ def odi(sections: Sequence[int | None]) -> OdiResult:
         raise ValueError("Each ODI section scores 0 to 5.")
     if len(answered) < 9:
         return OdiResult(len(answered), None, None)
-    exact = Decimal(sum(answered) * 100) / Decimal(5 * len(answered))
-    percent = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    percent = one_decimal(Decimal(sum(answered) * 100) / Decimal(5 * len(answered)))
+    # Nine sections give multiples of 2.2 %: none falls between a band's upper
+    # edge and the next whole number, so the bands' whole-number edges hold.
     band = next(label for upper, label in ODI_BANDS if percent <= upper)
     return OdiResult(len(answered), percent, band)
 
 
 def nprs_meaningful_improvement(before: int, after: int) -> bool:
-    """At least 2 points or 30 % lower than before."""
-    drop = before - after
-    if drop <= 0:
-        return False
-    return drop >= NPRS_MCID_POINTS or (before > 0 and Decimal(drop) / before >= NPRS_MCID_FRACTION)
+    """At least 2 points lower than before (the 30 % is information only)."""
+    return NPRS.improved(before, after)
 
 
-def odi_meaningful_improvement(before: int, after: int) -> bool:
-    return before - after >= ODI_MCID_POINTS
+def odi_meaningful_improvement(before: Score, after: Score) -> bool:
+    """At least 10 percentage points lower than before."""
+    return ODI.improved(before, after)
+
+
+def rmdq_meaningful_improvement(before: int, after: int) -> bool:
+    """At least 3 points lower than before."""
+    return RMDQ.improved(before, after)
 
 
 def rmdq(answers: Sequence[bool]) -> int:

@@ -1,22 +1,28 @@
-"""A patient's progress over a course of care: the pain (NPRS) and function
-(ODI) trend, the minimal important change against the first score, and the
-prompt to review the plan when a course goes on without reaching it.
+"""A patient's progress over a course of care: has the patient improved?
 
-Scoring itself lives in ``sessions.outcomes``; this module only lines the
-scores up over time. Only signed sessions count: a draft may still change.
+Scoring itself lives in ``sessions.outcomes``; this module lines the scores up
+over time and decides, for the practitioner's clinical page and the patient's
+portal alike. Only signed sessions count: a draft may still change.
 
-Definitions (DOMAIN.md, "Outcome measures"):
+The rules (DOMAIN.md, "Outcome measures" and "Has the patient improved?"):
 
-* Baseline of a measure: the first signed session that scored it (NPRS "now";
-  a complete ODI). The course baseline is the first signed session with any
-  score.
-* Minimal important change (MIC): ``nprs_meaningful_improvement`` and
-  ``odi_meaningful_improvement`` of a later session against that measure's
-  baseline.
+* The current course of care: the app has no course model for records, so a
+  course starts at the first signed session after a gap of more than
+  ``COURSE_GAP_DAYS`` (90) days since the one before; the chart, the table and
+  the decision cover that course only (earlier courses stay in the timeline).
+* Baseline of a measure (NPRS "now", a complete ODI, RMDQ): the first session
+  of the current course that scored it. Latest: the last one that did.
+* A measure is improved when its LATEST score is at least its minimal
+  important change (MIC, absolute points: NPRS 2, ODI 10, RMDQ 3) below its
+  baseline. A change reached at an earlier session and lost since does not
+  count (it is shown as information, as is the percentage change).
+* A measure whose baseline leaves no room for its MIC (NPRS below 2, ODI below
+  10 %, RMDQ below 3) is left out of the decision and shown as "too low to
+  measure a change".
 * Review prompt: when the course has had ``ClinicSettings.review_after_sessions``
-  signed sessions counted from the course baseline (the baseline session
-  included, sessions without scores included) and neither measure reached
-  its MIC at any session after its baseline. A setting of 0 turns it off.
+  signed sessions (all of them, scored or not, from the course's first) and no
+  measure with room to improve is improved. With no measure with room, no
+  prompt (the page says why). A setting of 0 turns it off.
 """
 
 from __future__ import annotations
@@ -25,14 +31,29 @@ import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db.models import Count
 
 from sessions.models import Acupoint, NeedlePlacement, TreatmentSession
-from sessions.outcomes import nprs_meaningful_improvement, odi_meaningful_improvement
+from sessions.outcomes import (
+    MEASURES,
+    NPRS,
+    ODI,
+    RMDQ,
+    Measure,
+    Score,
+    one_decimal,
+    percent_change,
+)
 
-NPRS_MAX = 10
-ODI_MAX = 100
+# A course of care starts after more than this many days without a signed session.
+COURSE_GAP_DAYS = 90
+
+
+def _join(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @dataclass(frozen=True)
@@ -42,16 +63,21 @@ class Measurement:
     session_uuid: uuid.UUID | None
     date: datetime.date
     nprs: int | None = None
-    odi: int | None = None  # percent; None when unanswered or incomplete
+    odi: Score | None = None  # percent; None when unanswered or incomplete
     odi_band: str | None = None
     odi_answered: int = 0
-    # Set by assess(): this session reached the MIC against the baseline.
-    nprs_mic: bool = False
-    odi_mic: bool = False
+    rmdq: int | None = None
+    # Set by assess(): the measures whose course baseline this session is, and
+    # those whose minimal important change it reached against that baseline.
+    baseline_of: tuple[Measure, ...] = ()
+    reached: tuple[Measure, ...] = ()
+
+    def score(self, measure: Measure) -> Score | None:
+        return getattr(self, measure.key)
 
     @property
     def has_score(self) -> bool:
-        return self.nprs is not None or self.odi is not None
+        return any(self.score(m) is not None for m in MEASURES)
 
     @property
     def odi_incomplete(self) -> bool:
@@ -61,6 +87,28 @@ class Measurement:
     def in_table(self) -> bool:
         """Shown in the trend table: any score, or an ODI too incomplete to score."""
         return self.has_score or self.odi_incomplete
+
+    @property
+    def nprs_mic(self) -> bool:
+        return NPRS in self.reached
+
+    @property
+    def odi_mic(self) -> bool:
+        return ODI in self.reached
+
+    @property
+    def rmdq_mic(self) -> bool:
+        return RMDQ in self.reached
+
+    @property
+    def reached_names(self) -> str:
+        """'NPRS and RMDQ': for the practitioner's table."""
+        return _join([m.name for m in self.reached]) if self.reached else ""
+
+    @property
+    def reached_in_words(self) -> str:
+        """'pain and daily life': for the patient's table."""
+        return _join([m.patient_name for m in self.reached]) if self.reached else ""
 
 
 def measurement_of(session: TreatmentSession) -> Measurement:
@@ -72,6 +120,7 @@ def measurement_of(session: TreatmentSession) -> Measurement:
         odi=result.percent,
         odi_band=result.band,
         odi_answered=result.answered,
+        rmdq=session.rmdq_score,
     )
 
 
@@ -82,130 +131,229 @@ def signed_measurements(sessions: Iterable[TreatmentSession]) -> list[Measuremen
     return [measurement_of(s) for s in signed]
 
 
-def _smallest_drop(baseline: int, improved) -> int | None:
-    """The smallest whole-number drop from ``baseline`` that ``improved`` accepts."""
-    for drop in range(1, baseline + 1):
-        if improved(baseline, baseline - drop):
-            return drop
-    return None
+def course_start(measurements: list[Measurement], *, gap_days: int = COURSE_GAP_DAYS) -> int:
+    """The index of the current course's first session in ``measurements``
+    (oldest first): the last one that follows a gap of more than ``gap_days``."""
+    start = 0
+    for i in range(1, len(measurements)):
+        if (measurements[i].date - measurements[i - 1].date).days > gap_days:
+            start = i
+    return start
 
 
-def nprs_mic_target(baseline: int | None) -> int | None:
-    """The NPRS at or below which the MIC is reached (2 points or 30 %,
-    whichever is reached first); None when no change can reach it."""
-    if baseline is None:
-        return None
-    drop = _smallest_drop(baseline, nprs_meaningful_improvement)
-    return None if drop is None else baseline - drop
+def _text(value: Score) -> str:
+    return str(value).replace("-", "−")  # a minus sign, not a hyphen
 
 
-def odi_mic_target(baseline: int | None) -> int | None:
-    """The ODI % at or below which the MIC (10 points) is reached."""
-    if baseline is None:
-        return None
-    drop = _smallest_drop(baseline, odi_meaningful_improvement)
-    return None if drop is None else baseline - drop
+@dataclass(frozen=True)
+class MeasureProgress:
+    """One measure over the current course: baseline, latest, and the decision."""
+
+    measure: Measure
+    baseline: Measurement | None
+    latest: Measurement | None
+    reached_earlier: bool  # reached at a session before the latest, lost since
+
+    @property
+    def baseline_score(self) -> Score | None:
+        return None if self.baseline is None else self.baseline.score(self.measure)
+
+    @property
+    def latest_score(self) -> Score | None:
+        return None if self.latest is None else self.latest.score(self.measure)
+
+    @property
+    def has_room(self) -> bool:
+        return self.measure.has_room(self.baseline_score)
+
+    @property
+    def target(self) -> Score | None:
+        target = self.measure.target(self.baseline_score)
+        return one_decimal(Decimal(target)) if target is not None else None
+
+    @property
+    def has_later(self) -> bool:
+        return self.latest is not None and self.latest is not self.baseline
+
+    @property
+    def change(self) -> Score | None:
+        if not self.has_later:
+            return None
+        return one_decimal(Decimal(self.latest_score - self.baseline_score))
+
+    @property
+    def change_text(self) -> str:
+        """'−2', '+1', '0', '−10.4 points' (the ODI's are percentage points)."""
+        change = self.change
+        if change is None:
+            return ""
+        text = _text(change) if change <= 0 else f"+{change}"
+        return f"{text} points" if self.measure.unit else text
+
+    @property
+    def percent_change_text(self) -> str:
+        """'−50 %' (information only), '' when there is none."""
+        if not self.has_later:
+            return ""
+        percent = percent_change(self.baseline_score, self.latest_score)
+        if percent is None:
+            return ""
+        return f"{_text(percent) if percent <= 0 else f'+{percent}'} %"
+
+    @property
+    def improved(self) -> bool:
+        return (
+            self.has_room
+            and self.has_later
+            and self.measure.improved(self.baseline_score, self.latest_score)
+        )
+
+    @property
+    def status(self) -> str:
+        """none | too_low | first_only | improved | not_improved"""
+        if self.baseline is None:
+            return "none"
+        if not self.has_room:
+            return "too_low"
+        if not self.has_later:
+            return "first_only"
+        return "improved" if self.improved else "not_improved"
 
 
 @dataclass(frozen=True)
 class Progress:
-    measurements: tuple[Measurement, ...]  # every signed session, oldest first
-    baseline: Measurement | None
-    latest: Measurement | None
-    nprs_baseline: Measurement | None
-    nprs_latest: Measurement | None
-    odi_baseline: Measurement | None
-    odi_latest: Measurement | None
-    nprs_target: int | None
-    odi_target: int | None
-    nprs_reached: bool  # at any session after the NPRS baseline
-    odi_reached: bool
-    sessions_since_baseline: int  # signed sessions from the baseline on, baseline included
+    measurements: tuple[Measurement, ...]  # the current course's signed sessions, oldest first
+    earlier_sessions: int  # signed sessions of earlier courses
+    nprs: MeasureProgress
+    odi: MeasureProgress
+    rmdq: MeasureProgress
     review_after: int
+    course_gap_days: int = COURSE_GAP_DAYS
+
+    @property
+    def measures(self) -> tuple[MeasureProgress, ...]:
+        return (self.nprs, self.odi, self.rmdq)
+
+    @property
+    def patient_measures(self) -> tuple[MeasureProgress, ...]:
+        """What the patient's summary lists: NPRS and ODI, RMDQ when scored."""
+        return tuple(m for m in self.measures if m.baseline or not m.measure.optional)
+
+    @property
+    def course_start(self) -> datetime.date | None:
+        return self.measurements[0].date if self.measurements else None
+
+    @property
+    def sessions_in_course(self) -> int:
+        return len(self.measurements)
 
     @property
     def scored(self) -> list[Measurement]:
         return [m for m in self.measurements if m.in_table]
 
     @property
-    def series(self) -> list[tuple[datetime.date, int | None, int | None]]:
-        """(date, NPRS, ODI %) per scored session, for the trend chart."""
-        return [(m.date, m.nprs, m.odi) for m in self.scored]
+    def baseline(self) -> Measurement | None:
+        """The course's first scored session."""
+        return next((m for m in self.measurements if m.has_score), None)
 
     @property
-    def nprs_change(self) -> int | None:
-        if self.nprs_baseline is None or self.nprs_latest is self.nprs_baseline:
-            return None
-        return self.nprs_latest.nprs - self.nprs_baseline.nprs
+    def series(self) -> list[tuple[datetime.date, int | None, Score | None, int | None]]:
+        """(date, NPRS, ODI %, RMDQ) per scored session of the course, for the chart."""
+        return [(m.date, m.nprs, m.odi, m.rmdq) for m in self.scored]
 
     @property
-    def odi_change(self) -> int | None:
-        if self.odi_baseline is None or self.odi_latest is self.odi_baseline:
-            return None
-        return self.odi_latest.odi - self.odi_baseline.odi
+    def deciding(self) -> tuple[MeasureProgress, ...]:
+        """The measures with room for their minimal important change."""
+        return tuple(m for m in self.measures if m.has_room)
 
     @property
-    def nprs_latest_reached(self) -> bool:
-        return self.nprs_latest is not None and self.nprs_latest.nprs_mic
+    def too_low(self) -> tuple[MeasureProgress, ...]:
+        return tuple(m for m in self.measures if m.status == "too_low")
 
     @property
-    def odi_latest_reached(self) -> bool:
-        return self.odi_latest is not None and self.odi_latest.odi_mic
+    def too_low_names(self) -> str:
+        return _join([m.measure.name for m in self.too_low]) if self.too_low else ""
+
+    @property
+    def no_room(self) -> bool:
+        """Scores, but none with room for a change: nothing to decide on."""
+        return self.baseline is not None and not self.deciding
+
+    @property
+    def improved(self) -> bool:
+        return any(m.improved for m in self.deciding)
 
     @property
     def review_due(self) -> bool:
         return (
             self.review_after > 0
-            and self.baseline is not None
-            and self.sessions_since_baseline >= self.review_after
-            and not (self.nprs_reached or self.odi_reached)
+            and self.sessions_in_course >= self.review_after
+            and bool(self.deciding)
+            and not self.improved
         )
 
 
-def _first(measurements, attribute):
-    return next((m for m in measurements if getattr(m, attribute) is not None), None)
+def _first(measurements, measure):
+    return next((m for m in measurements if m.score(measure) is not None), None)
 
 
-def _last(measurements, attribute):
-    return _first(reversed(measurements), attribute)
+def _last(measurements, measure):
+    return _first(list(reversed(measurements)), measure)
 
 
-def assess(measurements: Iterable[Measurement], *, review_after: int) -> Progress:
-    """Baselines, latest scores, MIC reached, and whether to prompt a review."""
+def assess(
+    measurements: Iterable[Measurement],
+    *,
+    review_after: int,
+    course_gap_days: int = COURSE_GAP_DAYS,
+) -> Progress:
+    """The current course of ``measurements`` (every signed session, oldest
+    first): baselines, latest scores, the decision and the review prompt."""
     measurements = list(measurements)
-    nprs_base = _first(measurements, "nprs")
-    odi_base = _first(measurements, "odi")
-    measurements = [
+    start = course_start(measurements, gap_days=course_gap_days)
+    course = measurements[start:]
+    baselines = {m.key: _first(course, m) for m in MEASURES}
+
+    def reached(session: Measurement) -> tuple[Measure, ...]:
+        found = []
+        for measure in MEASURES:
+            base, score = baselines[measure.key], session.score(measure)
+            if (
+                base is not None
+                and session is not base
+                and score is not None
+                and measure.has_room(base.score(measure))
+                and measure.improved(base.score(measure), score)
+            ):
+                found.append(measure)
+        return tuple(found)
+
+    marked = [
         replace(
             m,
-            nprs_mic=nprs_base is not None
-            and m is not nprs_base
-            and m.nprs is not None
-            and nprs_meaningful_improvement(nprs_base.nprs, m.nprs),
-            odi_mic=odi_base is not None
-            and m is not odi_base
-            and m.odi is not None
-            and odi_meaningful_improvement(odi_base.odi, m.odi),
+            baseline_of=tuple(x for x in MEASURES if baselines[x.key] is m),
+            reached=reached(m),
         )
-        for m in measurements
+        for m in course
     ]
-    scored = [i for i, m in enumerate(measurements) if m.has_score]
-    nprs_baseline = _first(measurements, "nprs")
-    odi_baseline = _first(measurements, "odi")
+
+    def progress_of(measure: Measure) -> MeasureProgress:
+        latest = _last(marked, measure)
+        return MeasureProgress(
+            measure=measure,
+            baseline=_first(marked, measure),
+            latest=latest,
+            reached_earlier=any(measure in m.reached for m in marked if m is not latest),
+        )
+
     return Progress(
-        measurements=tuple(measurements),
-        baseline=measurements[scored[0]] if scored else None,
-        latest=measurements[scored[-1]] if scored else None,
-        nprs_baseline=nprs_baseline,
-        nprs_latest=_last(measurements, "nprs"),
-        odi_baseline=odi_baseline,
-        odi_latest=_last(measurements, "odi"),
-        nprs_target=nprs_mic_target(nprs_baseline.nprs if nprs_baseline else None),
-        odi_target=odi_mic_target(odi_baseline.odi if odi_baseline else None),
-        nprs_reached=any(m.nprs_mic for m in measurements),
-        odi_reached=any(m.odi_mic for m in measurements),
-        sessions_since_baseline=len(measurements) - scored[0] if scored else 0,
+        measurements=tuple(marked),
+        earlier_sessions=start,
+        nprs=progress_of(NPRS),
+        odi=progress_of(ODI),
+        rmdq=progress_of(RMDQ),
         review_after=review_after,
+        course_gap_days=course_gap_days,
     )
 
 

@@ -1,6 +1,7 @@
 """The patient's clinical page: the timeline of treatment sessions, the pain
-and function trend with the minimal important change marked, the points used
-most, and the prompt to review the plan.
+and function trend of the current course of care (NPRS, ODI, RMDQ) with the
+minimal important change marked, whether the patient has improved, the points
+used most, and the prompt to review the plan (the rules: sessions.progress).
 
 Practitioners only (VIEW_CLINICAL): they read the clinic's signed records
 (shared care) and their own drafts. Every view is written to the audit trail.

@@ -66,3 +66,19 @@ def test_without_scores_it_says_so(client, patient_a, practitioner):
     html = get(client, patient_a.user, "/portal/progress/").content.decode()
     assert 'data-testid="no-scores"' in html
     assert "<svg" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_queries_do_not_grow_with_the_record(
+    client, patient_a, practitioner, django_assert_num_queries, count
+):
+    for week in range(count):
+        make_session(patient_a, practitioner, week=week, nprs=6, rmdq_score=10, **odi(2))
+    client.force_login(patient_a.user)
+    # 1 the login session, 2 the user, 3 the patient, 4 the signed sessions (the
+    # scores are columns of the row: nothing per session), 5-7 saving the login
+    # session (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release).
+    with django_assert_num_queries(7):
+        response = client.get("/portal/progress/")
+    assert len(rows(response.content.decode())) == count

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 from django.template.loader import render_to_string
 
@@ -11,7 +12,11 @@ DAY = datetime.date(2026, 3, 2)
 
 
 def weekly(*scores, start=DAY):
-    return [(start + datetime.timedelta(weeks=i), n, o) for i, (n, o) in enumerate(scores)]
+    """(NPRS, ODI) or (NPRS, ODI, RMDQ) a week, as the chart takes them."""
+    return [
+        (start + datetime.timedelta(weeks=i), *row, *[None] * (3 - len(row)))
+        for i, row in enumerate(scores)
+    ]
 
 
 def render(chart):
@@ -85,10 +90,44 @@ def test_the_minimal_important_change_is_marked_from_the_first_score():
     assert "Minimal important change: 4 or lower." in chart.desc
 
 
-def test_no_mark_where_no_change_is_possible():
-    chart = trend_chart(weekly((0, 8), (0, 6)))
+def test_no_mark_where_the_first_score_is_too_low_to_measure_a_change():
+    chart = trend_chart(weekly((1, 8), (0, 6)))
     assert chart.panels[0].mic is None and chart.panels[1].mic is None
-    assert "not possible" in chart.desc
+    assert chart.desc.count("First score too low to measure a change") == 2
+    svg = render(chart)
+    assert 'data-testid="too-low-nprs"' in svg and 'data-testid="too-low-odi"' in svg
+
+
+def test_the_nprs_mark_is_two_points_below_the_first_score():
+    # 3 → the change needs 1 or lower (30 % of 3 would have been 2).
+    assert trend_chart(weekly((3, None), (2, None))).panels[0].mic.target == 1
+
+
+def test_rmdq_has_a_panel_of_diamonds_when_scored():
+    assert len(trend_chart(weekly((6, 40), (5, 38))).panels) == 2  # no RMDQ: no panel
+    chart = trend_chart(weekly((6, 40, 12), (None, None, 9), (5, 38, None)))
+    assert [p.key for p in chart.panels] == ["nprs", "odi", "rmdq"]
+    rmdq = chart.panels[2]
+    assert [m.value for m in rmdq.markers] == [12, 9]
+    assert (rmdq.mic.baseline, rmdq.mic.target) == (12, 9)
+    assert [t.label for t in rmdq.ticks] == ["0", "4", "8", "12", "16", "20", "24"]
+    svg = render(chart)
+    assert panel_markers(svg, "rmdq") == ["2 Mar 2026: RMDQ 12/24", "9 Mar 2026: RMDQ 9/24"]
+    assert svg.count('<polygon class="marker marker-rmdq"') == 2 + 1  # and the legend
+    assert "Disability (RMDQ), diamonds" in svg
+    assert "Minimal important change (RMDQ 9 or lower)" in svg
+    assert "Disability (RMDQ 0–24): first 12, latest 9 (2 scores)." in chart.desc
+    # The grid runs down to the last panel.
+    assert chart.grid_bottom == rmdq.bottom
+
+
+def test_an_odi_with_one_decimal_is_drawn_and_labelled_as_it_is():
+    chart = trend_chart(weekly((None, Decimal("44.4")), (None, Decimal("35.6"))))
+    function = chart.panels[1]
+    assert function.mic.target == Decimal("34.4")
+    svg = render(chart)
+    assert panel_markers(svg, "odi") == ["2 Mar 2026: ODI 44.4 %", "9 Mar 2026: ODI 35.6 %"]
+    assert "Minimal important change (ODI 34.4 % or lower)" in svg
 
 
 def test_a_measure_never_scored_says_so():

@@ -278,8 +278,8 @@ def test_the_print_page_shows_the_whole_signed_record_with_addenda(
     page = client.get(record_url(draft, "print")).content.decode()
 
     assert "BL23</strong> Shenshu" in page and "GV4</strong> Mingmen" in page
-    # 21 of 45 answered points: 47 %, one section missing is still a score.
-    assert "ODI 47 % · Severe disability (9 of 10 sections answered)" in page
+    # 21 of 45 answered points: 46.7 %, one section missing is still a score.
+    assert "ODI 46.7 % · Severe disability (9 of 10 sections answered)" in page
     assert "Lower back, left; Buttock, left (radiating to the buttock or leg)" in page
     assert "25 minutes" in page
     assert "3 inserted, 3 removed (reconciled)" in page
