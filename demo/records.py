@@ -119,7 +119,9 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
         for code, side in point_set:
             acupoint = points[code]
             # Over a structure at risk (BL40: the popliteal vessels): oblique and shallow.
-            angle, depth = ("oblique", Decimal(12)) if acupoint.depth_rule else ("perpendicular", 25)
+            angle, depth = (
+                ("oblique", Decimal(12)) if acupoint.depth_rule else ("perpendicular", 25)
+            )
             if cautions[patient.pk].placement_warnings(
                 acupoint=acupoint, side=side, stimulation="none", angle=angle, depth_mm=depth
             ):
