@@ -268,13 +268,13 @@ class PlacementForm(forms.Form):
         help_text="For Ashi points, e.g. “2 cm lateral to L4 spinous process, left”.",
     )
     region = forms.ChoiceField(
-        label="Ashi point region",
+        label="Ashi region (body chart)",
         choices=ASHI_REGIONS,
         required=False,
         help_text="For Ashi points: where on the body chart (checked against skin-lesion sites).",
     )
     points_needled = forms.IntegerField(
-        label="Points on each side",
+        label="Number of its points used",
         min_value=1,
         max_value=17,
         required=False,
@@ -530,7 +530,9 @@ class SkinLesionSiteForm(forms.Form):
         help_text="A point code (BL23) or name, if the lesion is at a point.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    side = forms.ChoiceField(label="Side", choices=SkinLesionSite.Side.choices, required=False)
+    side = forms.ChoiceField(
+        label="Left or right", choices=SkinLesionSite.Side.choices, required=False
+    )
     region = forms.ChoiceField(
         label="Body-chart region",
         choices=[("", "None"), *bodychart.CHOICES],

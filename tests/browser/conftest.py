@@ -96,3 +96,6 @@ def reference_data(live_server):
     if not Acupoint.objects.exists():
         migration = importlib.import_module("sessions.migrations.0003_acupoint_catalogue")
         migration.load(apps, None)
+        # Side rules, points per side and depth cautions, loaded by a later migration.
+        safety = importlib.import_module("sessions.migrations.0004_needling_safety_schema")
+        safety.load_safety_data(apps, None)

@@ -53,7 +53,11 @@ def lumbar_protocol(practitioner):
         ("GV4", "midline"),
     ]
     for position, (code, side) in enumerate(points):
-        ProtocolPointFactory(protocol=protocol, position=position, acupoint=point(code), side=side)
+        # BL40 lies over the popliteal vessels: the protocol says oblique and shallow.
+        shallow = {"angle": "oblique", "depth_mm": 12} if code == "BL40" else {}
+        ProtocolPointFactory(
+            protocol=protocol, position=position, acupoint=point(code), side=side, **shallow
+        )
     return protocol
 
 
@@ -91,14 +95,33 @@ def test_a_practitioner_records_and_signs_a_treatment(
     assert session.pain_locations == ["lumbar_left"]
 
     # The saved protocol, in one click: seven needles (bilateral counts as two).
+    # (Its BL40 is oblique and shallow, so no depth caution.)
     needling = page.locator("#section-needling")
     needling.get_by_label("Saved protocol").select_option(label="Lumbar strain")
     needling.get_by_role("button", name="Apply").click()
     expect(page.locator("#section-needling")).to_contain_text("4 points added")
     expect(page.get_by_test_id("placement-row")).to_have_count(4)
-    expect(page.get_by_test_id("needles-inserted")).to_contain_text("7 (bilateral counts as two)")
+    expect(page.get_by_test_id("needles-inserted")).to_contain_text("7 (one per point")
 
-    # Needles in: the server's time, and a running timer.
+    # GB21 perpendicular, over the lung: a depth caution, added only with a reason.
+    form = page.get_by_test_id("placement-form")
+    form.get_by_role("combobox", name="Point").fill("GB21")
+    form.get_by_label("Side").select_option("left")
+    form.get_by_label("Needle").select_option(label="0.30 × 50 mm Hwato")
+    form.get_by_label("Depth (mm)").fill("12")
+    form.get_by_label("Angle").select_option("perpendicular")
+    form.get_by_role("button", name="Add placement").click()
+    warning = page.get_by_test_id("override-warnings")
+    expect(warning).to_contain_text("GB21 lies over the lung and pleura")
+    expect(page.get_by_test_id("placement-row")).to_have_count(4)
+    page.get_by_label("Reason for going ahead").fill("Thick trapezius; 12 mm only, checked")
+    page.get_by_test_id("placement-form").get_by_role("button", name="Add placement").click()
+    expect(page.get_by_test_id("placement-row")).to_have_count(5)
+    expect(page.get_by_test_id("overrides")).to_contain_text("Thick trapezius")
+    expect(page.get_by_test_id("needles-inserted")).to_contain_text("8 (one per point")
+
+    # Needles in, lying down: the server's time, and a running timer.
+    page.get_by_label("Patient's position").select_option("prone")
     page.get_by_role("button", name="Needles in").click()
     expect(page.get_by_test_id("needles-in-at")).to_be_visible()
     expect(page.get_by_test_id("retention-elapsed")).to_have_text(re.compile(r"^00:0\d \(min:s\)$"))
@@ -113,13 +136,13 @@ def test_a_practitioner_records_and_signs_a_treatment(
         "20 minutes reached: the needles may come out when ready."
     )
 
-    # Needles out: seven counted, and the count reconciles.
+    # Needles out: eight counted, and the count reconciles.
     out = page.get_by_test_id("needles-out-form")
-    expect(out).to_contain_text("Inserted: 7 needles (bilateral counts as two)")
-    out.get_by_label("Needles removed (counted)").fill("7")
+    expect(out).to_contain_text("Inserted: 8 needles (one per point needled on each side)")
+    out.get_by_label("Needles removed (counted)").fill("8")
     out.get_by_role("button", name="Needles out").click()
     expect(page.get_by_test_id("needle-count")).to_have_text(
-        "Needle count: 7 in, 7 out: reconciled ✓"
+        "Needle count: 8 in, 8 out: reconciled ✓"
     )
     expect(page.get_by_test_id("retention-minutes")).to_contain_text("25 minutes")
 
@@ -137,7 +160,7 @@ def test_a_practitioner_records_and_signs_a_treatment(
     expect(page.get_by_test_id("record-status")).to_have_text("Signed")
     expect(page.get_by_test_id("signature")).to_contain_text("Signed by Pat Practitioner")
     expect(page.get_by_test_id("summary-count")).to_contain_text(
-        "7 inserted, 7 removed (reconciled)"
+        "8 inserted, 8 removed (reconciled)"
     )
     expect(page.locator("#section-assessment")).to_have_count(0)
     expect(page.get_by_role("button", name="Save assessment")).to_have_count(0)
@@ -178,4 +201,4 @@ def test_points_are_entered_from_the_keyboard(page, live_server, practitioner, m
     expect(page.get_by_label("Side")).to_have_value("midline")
     page.get_by_role("button", name="Add placement").click()
     expect(page.get_by_test_id("placement-row")).to_have_count(2)
-    expect(page.get_by_test_id("needles-inserted")).to_contain_text("2 (bilateral counts as two)")
+    expect(page.get_by_test_id("needles-inserted")).to_contain_text("2 (one per point")
