@@ -255,6 +255,17 @@ class TreatmentSession(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What was true at sign-off, read by every page that shows a signed record
+    # (sessions/snapshot.py; filled and checked by PostgreSQL, migration 0004).
+    signed_on = models.DateField("signing day (clinic's zone)", null=True, blank=True)
+    signed_practitioner_name = models.CharField(max_length=150, blank=True, editable=False)
+    signed_licence_number = models.CharField(max_length=50, blank=True, editable=False)
+    signed_licence_body = models.CharField(max_length=150, blank=True, editable=False)
+    signed_licence_expiry = models.DateField(null=True, blank=True, editable=False)
+    signed_flags = ArrayField(
+        models.TextField(), null=True, blank=True, editable=False,
+        help_text="The patient's clinical flags as they were at sign-off.",
+    )  # fmt: skip
 
     objects = TreatmentSessionQuerySet.as_manager()
 
@@ -303,6 +314,11 @@ class TreatmentSession(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def practitioner_name(self) -> str:
+        """As at sign-off once signed (migration 0004), the practitioner's name now before."""
+        return self.signed_practitioner_name or str(self.practitioner)
 
     @property
     def odi_sections(self) -> list[int | None]:
@@ -367,6 +383,16 @@ class NeedlePlacement(models.Model):
     ea_minutes = models.PositiveSmallIntegerField("EA minutes", null=True, blank=True)
     de_qi = models.BooleanField("de qi obtained", default=False)
     notes = models.CharField(max_length=200, blank=True)
+    # The point and needle as they were at sign-off (filled by PostgreSQL, migration 0004).
+    signed_point_code = models.CharField(max_length=12, blank=True, editable=False)
+    signed_point_name = models.CharField(max_length=40, blank=True, editable=False)
+    signed_needle_gauge_mm = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    signed_needle_length_mm = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
+    signed_needle_make = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -379,6 +405,22 @@ class NeedlePlacement(models.Model):
 
     def __str__(self):
         return f"{self.acupoint.code} {self.get_side_display()}"
+
+    # What the record shows: the copies made at sign-off once signed (migration
+    # 0004), the catalogue and the needle list as they are now on a draft.
+    @property
+    def point_code(self) -> str:
+        return self.signed_point_code or self.acupoint.code
+
+    @property
+    def point_name(self) -> str:
+        return self.signed_point_name or self.acupoint.pinyin
+
+    @property
+    def needle_label(self) -> str:
+        if self.signed_needle_make:
+            return f"{self.signed_needle_gauge_mm} × {self.signed_needle_length_mm} mm {self.signed_needle_make}"
+        return str(self.needle)
 
     @property
     def needle_count(self) -> int:
@@ -406,6 +448,8 @@ class WarningOverride(models.Model):
     reason = models.CharField(max_length=300)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    # Who overrode it, by name as at sign-off (filled by PostgreSQL, migration 0004).
+    signed_by_name = models.CharField(max_length=150, blank=True, editable=False)
 
     class Meta:
         ordering = ["at"]

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import ClinicSettings
-from sessions.models import Addendum, TreatmentSession
+from sessions.models import Addendum
 from sessions.outcomes import ODI_SECTIONS
-from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point
+from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point, sign
 
 DAY = datetime.date(2026, 3, 2)
 
@@ -43,10 +43,7 @@ def make_session(patient, practitioner, *, week=0, nprs=6, points=("BL23",), sig
         side = "midline" if code[:2] in ("GV", "CV") else "bilateral"
         NeedlePlacementFactory(session=session, acupoint=point(code), side=side)
     if signed:
-        TreatmentSession.objects.filter(pk=session.pk).update(
-            signed_at=timezone.now(), signed_by=practitioner.user
-        )
-        session.refresh_from_db()
+        sign(session, practitioner.user)
     return session
 
 

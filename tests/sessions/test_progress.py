@@ -4,7 +4,6 @@ the review prompt (sessions/progress.py)."""
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from sessions.models import TreatmentSession
 from sessions.outcomes import ODI_SECTIONS
@@ -17,7 +16,7 @@ from sessions.progress import (
     signed_measurements,
 )
 from tests.factories import PatientFactory
-from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point
+from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point, sign
 
 DAY = datetime.date(2026, 3, 2)
 
@@ -133,11 +132,7 @@ def test_a_worse_score_is_no_improvement():
 
 
 def _sign(session):
-    TreatmentSession.objects.filter(pk=session.pk).update(
-        signed_at=timezone.now(), signed_by=session.practitioner.user
-    )
-    session.refresh_from_db()
-    return session
+    return sign(session)
 
 
 @pytest.mark.django_db
