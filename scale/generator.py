@@ -57,6 +57,7 @@ from scheduling.models import (
     WorkingHours,
 )
 from sessions.models import Acupoint, Needle, TreatmentSession
+from sessions.truncate import truncate_allowed
 
 BIG_TABLES = [
     "scheduling_appointment",
@@ -136,7 +137,8 @@ def refusal(found: dict[str, int], *, clear: bool, force: bool) -> str | None:
 def clear_clinic_data() -> None:
     existing = set(connection.introspection.table_names())
     tables = [table for table in CLEARED if table in existing]
-    with connection.cursor() as cursor:
+    # The tables of signed records refuse TRUNCATE (migration 0005); --clear means it.
+    with truncate_allowed(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
