@@ -317,7 +317,7 @@ class TreatmentSession(models.Model):
 
     @property
     def practitioner_name(self) -> str:
-        """As at sign-off once signed (migration 0004), the practitioner's name now before."""
+        """The practitioner's name: as at sign-off once signed (migration 0004), as now on a draft."""
         return self.signed_practitioner_name or str(self.practitioner)
 
     @property
