@@ -2,7 +2,10 @@
 clinical pages, the portal history and the progress charts have something to show.
 
 Sessions are inserted unsigned, their placements next, and only then are they
-signed in one UPDATE: the database refuses placements on a signed session.
+signed in one UPDATE: the database refuses placements on a signed session, and
+at signing copies the signer's licence and each point and needle (migration
+0004). A practitioner signs only while her licence is valid: visits after it
+expired get no record (the database would refuse the signature).
 Every record obeys the rules it shows (tests/demo checks each one with
 services.record_problems): a point that would need an override for its patient
 (pregnancy, a skin-lesion site) is left out, points over a structure at risk
@@ -68,6 +71,11 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
     chosen = [
         a for a in completed
         if (a.patient.user and a.patient.user.email == "patient@example.com") or rng.random() < share
+    ]  # fmt: skip
+    # Signed at the latest 50 minutes after the visit began (needles out + 10 minutes).
+    chosen = [
+        a for a in chosen
+        if a.practitioner.licence_valid_on(timezone.localdate(a.start_at + timedelta(minutes=50)))
     ]  # fmt: skip
     if not chosen:
         return 0
@@ -147,9 +155,12 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
         session.needles_removed = sum(p.needle_count for p in placements if p.session is session)
     TreatmentSession.objects.bulk_update(sessions, ["needles_removed"])
     for session in sessions:
+        signed_at = session.needles_out_at + timedelta(minutes=10)
         TreatmentSession.objects.filter(pk=session.pk).update(
-            signed_at=session.needles_out_at + timedelta(minutes=10),
+            signed_at=signed_at,
             signed_by=session.practitioner.user,
+            signed_on=timezone.localdate(signed_at),
+            signed_flags=session.patient.clinical_flags,
         )
     return len(sessions)
 

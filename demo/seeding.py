@@ -83,7 +83,8 @@ PRACTITIONERS = (
         "calendar_colour": "#b5543c",
     },
     {
-        # Licence lapsed three weeks ago: shows that an expired licence cannot sign records.
+        # Licence lapsed three weeks ago: her records are signed up to that day only; since then
+        # she cannot needle or sign, patients cannot book her online, front desk is warned.
         "email": "ayesha.rahman@example.com",
         "full_name": "Ayesha Rahman",
         "licence_number": "BAcC-45190",

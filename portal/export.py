@@ -130,15 +130,15 @@ def _appointment(appointment: Appointment) -> dict[str, Any]:
 def _placement(placement: NeedlePlacement) -> dict[str, Any]:
     point = placement.acupoint
     return {
-        "code": point.code,
-        "name": point.pinyin,
+        "code": placement.point_code,
+        "name": placement.point_name,
         "channel": point.channel_name,
         "kind": point.get_kind_display(),
         "ashi_location": placement.ashi_location,
         "side": placement.get_side_display(),
         "in_words": placement_words(placement),
         "needles": placement.needle_count,
-        "needle": str(placement.needle),
+        "needle": placement.needle_label,
         "depth_mm": None if placement.depth_mm is None else float(placement.depth_mm),
         "angle": placement.get_angle_display(),
         "stimulation": placement.get_stimulation_display(),

@@ -5,6 +5,7 @@ portal.services, on every request."""
 from datetime import date, datetime, timedelta
 
 from django import forms
+from django.utils import timezone
 
 from practitioners.models import Practitioner
 from scheduling.forms import DATE_INPUT
@@ -26,7 +27,13 @@ class PatientCancelForm(forms.Form):
 
 
 def _practitioners():
-    return Practitioner.objects.active().with_user().order_by("user__full_name")
+    """Those a patient may choose online: active, with a licence valid today."""
+    return (
+        Practitioner.objects.active()
+        .licensed_on(timezone.localdate())
+        .with_user()
+        .order_by("user__full_name")
+    )
 
 
 class OnlineSearchForm(forms.Form):

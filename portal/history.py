@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from sessions.models import (
-    Acupoint,
     Addendum,
     NeedlePlacement,
     Recommendation,
@@ -51,12 +50,11 @@ RECOMMENDATION_LABELS = dict(Recommendation.choices)
 
 
 def point_name(placement: NeedlePlacement) -> str:
-    """'BL23 Shenshu', or 'a tender (Ashi) point, 2 cm left of L4'."""
-    point = placement.acupoint
-    if point.kind == Acupoint.Kind.ASHI:
-        where = placement.ashi_location.strip()
-        return f"a tender (Ashi) point, {where}" if where else "a tender (Ashi) point"
-    return f"{point.code} {point.pinyin}"
+    """'BL23 Shenshu', or 'a tender (Ashi) point, 2 cm left of L4': as at sign-off
+    (the copies of migration 0004), however the catalogue changed since."""
+    if placement.ashi_location.strip():
+        return f"a tender (Ashi) point, {placement.ashi_location.strip()}"
+    return f"{placement.point_code} {placement.point_name}"
 
 
 def placement_words(placement: NeedlePlacement) -> str:
@@ -176,7 +174,7 @@ def session_story(session: TreatmentSession) -> SessionStory:
     return SessionStory(
         uuid=session.uuid,
         date=session.session_date,
-        practitioner=session.practitioner.user.full_name,
+        practitioner=session.practitioner_name,
         signed_at=session.signed_at,
         what_we_did=what_we_did(session),
         nprs_now=session.nprs_now,

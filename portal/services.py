@@ -301,6 +301,7 @@ def search_slots(
         practitioner=practitioner,
         limit=limit,
         not_before=rules.earliest_start,
+        licensed_only=True,
     )
 
 
@@ -363,6 +364,12 @@ def check_online_booking(
             "Please call the clinic to book more.",
             code="too_many",
         )
+    if not practitioner.licence_valid_on(local_day):
+        raise BookingError(
+            f"{practitioner} cannot be booked online for that day: please choose another "
+            "practitioner, or call the clinic.",
+            code="licence_expired",
+        )
     found = find_slots(
         appointment_type=appointment_type,
         first_day=local_day,
@@ -370,6 +377,7 @@ def check_online_booking(
         practitioner=practitioner,
         limit=1,
         not_before=start_at,
+        licensed_only=True,
     )
     if not found or found[0].start != start_at:
         raise BookingError(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 
-from practitioners.models import Practitioner
+from practitioners.models import Practitioner, PractitionerLicence
 from scheduling.models import WorkingHours
 
 
@@ -21,6 +21,28 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 1
 
 
+class EarlierLicenceInline(admin.TabularInline):
+    """Licences replaced by a renewal or a correction, kept by PostgreSQL (read-only).
+    To renew, enter the new licence above: the one it replaces is listed here."""
+
+    model = PractitionerLicence
+    verbose_name_plural = "earlier licences"
+    fields = readonly_fields = [
+        "licence_number",
+        "licence_issuing_body",
+        "licence_expiry",
+        "replaced_at",
+    ]
+    extra = max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
     list_display = [
@@ -34,7 +56,7 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ["user__full_name", "licence_number"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
-    inlines = [WorkingHoursInline]
+    inlines = [WorkingHoursInline, EarlierLicenceInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":

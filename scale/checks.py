@@ -2,8 +2,8 @@
 
 The load skips the row triggers (``scale.copy.triggers_off``), so before the
 transaction commits these set-based queries confirm the rules they enforce:
-foreign keys point at rows, signed records are complete, placements fit their
-points. The exclusion constraints need no query: adding them back after the
+foreign keys point at rows, signed records are complete (with the copies the
+signing trigger would have made), placements fit their points. The exclusion constraints need no query: adding them back after the
 load (``scale.copy.deferred_indexes``) checks every row.
 """
 
@@ -71,6 +71,30 @@ CHECKS = {
           JOIN scheduling_appointment a ON a.id = s.appointment_id
          WHERE s.id BETWEEN %(sessions_from)s AND %(sessions_to)s
            AND s.signed_at IS NOT NULL AND a.status <> 'completed'
+    """,
+    "signed sessions copy their signer's name and licence (migration 0004)": """
+        SELECT count(*) FROM treatment_sessions_treatmentsession s
+          JOIN practitioners_practitioner p ON p.user_id = s.signed_by_id
+          JOIN accounts_user u ON u.id = p.user_id
+         WHERE s.id BETWEEN %(sessions_from)s AND %(sessions_to)s
+           AND s.signed_at IS NOT NULL
+           AND (s.signed_practitioner_name <> u.full_name
+                OR s.signed_licence_number <> p.licence_number
+                OR s.signed_licence_expiry <> p.licence_expiry
+                OR s.signed_licence_expiry < s.signed_on
+                OR s.signed_flags IS NULL)
+    """,
+    "signed placements copy their point and needle, drafts none (migration 0004)": """
+        SELECT count(*) FROM treatment_sessions_needleplacement pl
+          JOIN treatment_sessions_treatmentsession s ON s.id = pl.session_id
+          JOIN treatment_sessions_acupoint a ON a.id = pl.acupoint_id
+          JOIN treatment_sessions_needle n ON n.id = pl.needle_id
+         WHERE pl.id > %(placements_after)s
+           AND CASE WHEN s.signed_at IS NULL THEN pl.signed_point_code <> ''
+                    ELSE (pl.signed_point_code, pl.signed_point_name, pl.signed_needle_gauge_mm,
+                          pl.signed_needle_length_mm, pl.signed_needle_make)
+                         IS DISTINCT FROM (a.code, a.pinyin, n.gauge_mm, n.length_mm, n.make)
+               END
     """,
     "portal patients point at patient accounts": """
         SELECT count(*) FROM patients_patient p

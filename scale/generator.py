@@ -38,7 +38,7 @@ from practitioners.models import Practitioner
 from scale import rows
 from scale.audit import write_audit_trail
 from scale.checks import run_checks
-from scale.copy import Loaded, copy_lines, deferred_indexes, reserve_ids, triggers_off
+from scale.copy import Loaded, copy_lines, deferred_indexes, reserve_ids, text, triggers_off
 from scale.plan import (
     DAY_END,
     DAY_START,
@@ -223,8 +223,24 @@ def _small_tables(clinic: rows.Clinic) -> int:
         )
         for n, user_id in enumerate(clinic.practitioner_user_ids, start=1)
     )
+    names = dict(
+        User.objects.filter(id__in=clinic.practitioner_user_ids).values_list("id", "full_name")
+    )
     clinic.staff = [
-        rows.Staff(practitioner.id, practitioner.user_id, room.id)
+        rows.Staff(
+            practitioner.id,
+            practitioner.user_id,
+            room.id,
+            "\t".join(
+                text(value)
+                for value in (
+                    names[practitioner.user_id],
+                    practitioner.licence_number,
+                    practitioner.licence_issuing_body,
+                    practitioner.licence_expiry.isoformat(),
+                )
+            ),
+        )
         for practitioner, room in zip(practitioners, rooms, strict=True)
     ]
     hours = WorkingHours.objects.bulk_create(
@@ -277,11 +293,17 @@ def generate(
     clinic = rows.Clinic(plan, rng, zone, today, now, first_day, last_day, password)
     stamps = rows.Stamps()
     acupoints = {a.code: (a.id, a.kind, a.is_midline) for a in Acupoint.objects.all()}
-    needles = list(
-        Needle.objects.filter(is_active=True)
-        .order_by("gauge_mm", "length_mm")
-        .values_list("id", flat=True)
-    )
+    stock = list(Needle.objects.filter(is_active=True).order_by("gauge_mm", "length_mm"))
+    needles = [needle.id for needle in stock]
+    # What a signed record copies of each point and needle (migration 0004), as COPY text.
+    copies = {
+        (point.code, needle.id): "\t".join(
+            text(str(value))
+            for value in (point.code, point.pinyin, needle.gauge_mm, needle.length_mm, needle.make)
+        )
+        for point in Acupoint.objects.filter(code__in=rows.POINTS)
+        for needle in stock
+    }
     if not acupoints or len(needles) < 3:
         raise ScaleRefused("The acupoint catalogue and needles are missing: run migrate first.")
 
@@ -324,7 +346,7 @@ def generate(
                 clinic.session_base = reserve_ids(
                     "treatment_sessions_treatmentsession", len(clinic.seeds)
                 )
-                sets = rows.point_sets(rng, acupoints, needles)
+                sets = rows.point_sets(rng, acupoints, needles, copies)
                 rows.choose_sets(clinic, sets)
                 steps.copy(
                     "sessions",

@@ -29,6 +29,7 @@ from demo.seeding import (
     SKIN_CONDITIONS,
     STREETS,
 )
+from patients.models import Patient
 from scale.copy import text
 from scale.plan import (
     CLOSED,
@@ -88,6 +89,8 @@ class Staff:
     practitioner_id: int
     user_id: int
     room_id: int
+    # What a signed record copies of its signer (migration 0004), as COPY text.
+    signature: str = ""  # name, licence number, issuing body, expiry
 
 
 @dataclass(slots=True)
@@ -133,6 +136,7 @@ class Clinic:
     names: list[tuple[str, str, str]] = field(default_factory=list)  # (sex, first, last)
     seeds: list[Seed] = field(default_factory=list)
     needles: array = field(default_factory=lambda: array("H"))  # per seed: needles in
+    flags: dict[int, str] = field(default_factory=dict)  # patient index -> clinical flags (COPY)
     set_index: array = field(default_factory=lambda: array("i"))  # per seed: point set
     appointments: int = 0
 
@@ -268,6 +272,16 @@ def patient_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
         flagged = pregnant or device or bleeding or epilepsy or phobia or nickel or latex
         flagged = flagged or allergies or skin
         flags_at = stamps(registered + 600) if flagged else N
+        if flagged:  # what a record signed for this patient copies (migration 0004)
+            clinic.flags[i] = copy_array(
+                Patient(
+                    date_of_birth=born, is_pregnant=pregnant, has_implanted_device=device,
+                    bleeding_risk=bleeding, has_epilepsy=epilepsy, needle_phobia_or_fainting=phobia,
+                    allergy_nickel=nickel, allergy_latex=latex, other_allergies=allergies,
+                    skin_conditions=skin,
+                    pregnancy_due_date=date.fromisoformat(due) if pregnant else None,
+                ).clinical_flags
+            )  # fmt: skip
         archived = stamps(clinic.now - rng.randint(30, 700) * DAY) if rand() < 0.01 else N
 
         def b(value):
@@ -468,7 +482,11 @@ PLACEMENT_COLUMNS = [
     "session_id", "position", "acupoint_id", "ashi_location", "side", "needle_id",
     "depth_mm", "angle", "stimulation", "manual_method", "ea_frequency", "ea_minutes",
     "de_qi", "notes", "points_needled", "named_points", "region",
+    "signed_point_code", "signed_point_name", "signed_needle_gauge_mm",
+    "signed_needle_length_mm", "signed_needle_make",
 ]  # fmt: skip
+# A draft's placements copy nothing yet; a signed one's copy point and needle.
+UNSIGNED_PLACEMENT = f"\t\t{N}\t{N}\t"
 # Low back pain points (DOMAIN.md) and how often practitioners reach for them.
 POINTS = {
     "BL23": 10, "BL25": 8, "BL40": 8, "ASHI": 8, "GB30": 6, "BL52": 5, "EX-B2": 5,
@@ -492,11 +510,16 @@ PROTOCOLS_PER_CLINIC = 400
 
 
 def point_sets(
-    rng: random.Random, acupoints: dict[str, tuple[int, str, bool]], needles: list[int]
-) -> list[tuple[int, list[str]]]:
+    rng: random.Random,
+    acupoints: dict[str, tuple[int, str, bool]],
+    needles: list[int],
+    copies: dict[tuple[str, int], str] | None = None,
+) -> list[tuple[int, list[str], list[str]]]:
     """The clinic's repertoire: PROTOCOLS_PER_CLINIC sets of 4–12 placements,
     each with its needle count and its placements as COPY text (after the
-    session id and position). Sides fit the points, as the database insists:
+    session id and position), for a draft and for a signed record (which adds
+    ``copies[(code, needle id)]``: what it copies of point and needle, as COPY
+    text). Sides fit the points, as the database insists:
     GV and CV points midline, the others left, right or both; Ashi points say where."""
     codes = [code for code in POINTS if code in acupoints]
     weights = [POINTS[code] for code in codes]
@@ -510,7 +533,7 @@ def point_sets(
             if code not in chosen or code == "ASHI":
                 chosen.append(code)
         needles_used = 0
-        tails = []
+        tails, signed_tails = [], []
         for code in chosen:
             point_id, kind, midline = acupoints[code]
             ashi = region = ""
@@ -547,11 +570,13 @@ def point_sets(
             elif stimulation == "electro":
                 frequency, minutes = rng.choice(("2", "2/100", "100")), "20"
             de_qi = "t" if rng.random() < 0.8 else "f"
-            tails.append(
+            tail = (
                 f"{point_id}\t{ashi}\t{side}\t{needle}\t{depth}\t{angle}\t{stimulation}"
                 f"\t{method}\t{frequency}\t{minutes}\t{de_qi}\t\t{points}\t{levels}\t{region}"
             )
-        sets.append((needles_used, tails))
+            tails.append(f"{tail}\t{UNSIGNED_PLACEMENT}")
+            signed_tails.append(f"{tail}\t{(copies or {}).get((code, needle), UNSIGNED_PLACEMENT)}")
+        sets.append((needles_used, tails, signed_tails))
     return sets
 
 
@@ -571,13 +596,20 @@ def choose_sets(clinic: Clinic, sets: list[tuple[int, list[str]]]) -> None:
             clinic.needles.append(sets[chosen][0])
 
 
-def placement_lines(clinic: Clinic, sets: list[tuple[int, list[str]]]) -> Iterator[str]:
+def placement_lines(clinic: Clinic, sets: list[tuple[int, list[str], list[str]]]) -> Iterator[str]:
     for number, chosen in enumerate(clinic.set_index):
         if chosen < 0:
             continue
         session_id = clinic.session_base + number
-        for position, tail in enumerate(sets[chosen][1]):
+        tails = sets[chosen][2 if clinic.seeds[number].kind == SIGNED else 1]
+        for position, tail in enumerate(tails):
             yield f"{session_id}\t{position}\t{tail}\n"
+
+
+def copy_array(items: list[str]) -> str:
+    """A text[] value in COPY text format."""
+    quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
+    return text("{" + ",".join(f'"{item}"' for item in quoted) + "}")
 
 
 # --- Treatment sessions --------------------------------------------------------------
@@ -597,6 +629,8 @@ SESSION_COLUMNS = [
     "pressure_applied_after_removal", "missing_needle_incident", "missing_needle_found",
     "missing_needle_details", "response", "response_notes", "recommendations",
     "recommendation_notes", "plan", "next_visit_in_days", "signed_at", "signed_by_id",
+    "signed_on", "signed_practitioner_name", "signed_licence_number", "signed_licence_body",
+    "signed_licence_expiry", "signed_flags",
     "patient_position",
 ]  # fmt: skip
 COMPLAINTS = (
@@ -664,6 +698,7 @@ def session_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
         first_visit = seed.visit == 0
         needles_in = needles_out = removed = N
         retention_reason, signed_at, signed_by = "", N, N
+        snapshot = f"{N}\t\t\t\t{N}\t{N}"
         needles = clinic.needles[number]
         updated = seed.start + 15 * MINUTE
         if seed.kind in (SIGNED, DRAFT, RUNNING):
@@ -682,6 +717,9 @@ def session_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
         if seed.kind == SIGNED:
             signed = min(seed.end + (5 + int(rand() * 40)) * MINUTE, clinic.now)
             signed_at, signed_by = stamps(signed), staff.user_id
+            signed_on = datetime.fromtimestamp(signed, clinic.zone).date().isoformat()
+            flags = clinic.flags.get(seed.patient, "{}")
+            snapshot = f"{signed_on}\t{staff.signature}\t{flags}"
             updated = signed
         cause = pick(CAUSES)
         yield (
@@ -700,5 +738,5 @@ def session_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
             f"\t{pick(RECOMMENDATIONS) if seed.kind == SIGNED else '{}'}\t"
             f"\t{pick(PLANS) if seed.kind == SIGNED else ''}"
             f"\t{pick((7, 7, 14)) if seed.kind == SIGNED else N}\t{signed_at}\t{signed_by}"
-            f"\t{'prone' if needles_in != N else ''}\n"
+            f"\t{snapshot}\t{'prone' if needles_in != N else ''}\n"
         )

@@ -88,6 +88,8 @@ class BookingForm(WhenMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = practitioner_choices(user)
+        # An expired licence is marked in the list; booking is allowed, with a warning.
+        self.fields["practitioner"].label_from_instance = Practitioner.booking_label
         self.patient_overlaps: list[Appointment] = []
         self.start_at = self.end_at = None
 

@@ -69,13 +69,17 @@ def find_slots(
     day_parts: list[str] | None = None,
     limit: int = 10,
     not_before: datetime | None = None,
+    licensed_only: bool = False,
 ) -> list[Slot]:
     """The earliest ``limit`` slots, in time order, that respect working hours,
     exceptions, closures, the type's buffer, existing appointments and a free room.
 
     Each practitioner's slots come from a lazy generator in time order; merging
     them and stopping at ``limit`` means a search over forty practitioners and
-    four weeks looks at about ``limit`` slots, not every free one."""
+    four weeks looks at about ``limit`` slots, not every free one.
+
+    ``licensed_only`` (online booking) keeps each practitioner's slots to the
+    days their licence is valid; front desk sees every slot and is warned."""
     step = timedelta(minutes=ClinicSettings.load().slot_minutes)
     not_before = not_before or timezone.now()
     if practitioner is not None:
@@ -85,6 +89,8 @@ def find_slots(
         candidates = [practitioner] if offers else []
     else:
         candidates = list(practitioners_offering(appointment_type))
+    if licensed_only:
+        candidates = [c for c in candidates if c.licence_valid_on(first_day)]
     if not candidates:
         return []
     found: list[Slot] = []
@@ -106,13 +112,24 @@ def find_slots(
         )
         # Candidates come ordered by name, and merge() is stable: ties go by name.
         in_time_order = heapq.merge(
-            *(search.slots_of(candidate) for candidate in candidates), key=attrgetter("start")
+            *(
+                _while_licensed(search.slots_of(candidate), candidate)
+                if licensed_only
+                else search.slots_of(candidate)
+                for candidate in candidates
+            ),
+            key=attrgetter("start"),
         )
         in_window = takewhile(lambda slot, end=window_end: slot.start < end, in_time_order)
         found += islice(in_window, limit - len(found))
         if len(found) >= limit:
             break
     return found
+
+
+def _while_licensed(slots: Iterator[Slot], practitioner: Practitioner) -> Iterator[Slot]:
+    """A practitioner's slots, in time order, up to the last day of their licence."""
+    return takewhile(lambda slot: practitioner.licence_valid_on(slot.local_start.date()), slots)
 
 
 def _windows(first_day: date, last_day: date) -> list[tuple[date, date]]:

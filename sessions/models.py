@@ -319,6 +319,17 @@ class TreatmentSession(models.Model):
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What was true at sign-off, read by every page that shows a signed record
+    # (sessions/snapshot.py; filled and checked by PostgreSQL, migration 0008).
+    signed_on = models.DateField("signing day (clinic's zone)", null=True, blank=True)
+    signed_practitioner_name = models.CharField(max_length=150, blank=True, editable=False)
+    signed_licence_number = models.CharField(max_length=50, blank=True, editable=False)
+    signed_licence_body = models.CharField(max_length=150, blank=True, editable=False)
+    signed_licence_expiry = models.DateField(null=True, blank=True, editable=False)
+    signed_flags = ArrayField(
+        models.TextField(), null=True, blank=True, editable=False,
+        help_text="The patient's clinical flags as they were at sign-off.",
+    )  # fmt: skip
 
     objects = TreatmentSessionQuerySet.as_manager()
 
@@ -376,6 +387,11 @@ class TreatmentSession(models.Model):
         return (
             not self.is_signed and self.is_treated_by(user) and user.can(Capability.RECORD_SESSIONS)
         )
+
+    @property
+    def practitioner_name(self) -> str:
+        """The practitioner's name: as at sign-off once signed (migration 0008), as now on a draft."""
+        return self.signed_practitioner_name or str(self.practitioner)
 
     @property
     def odi_sections(self) -> list[int | None]:
@@ -454,6 +470,16 @@ class NeedlePlacement(models.Model):
         output_field=models.PositiveSmallIntegerField(),
         db_persist=True,
     )
+    # The point and needle as they were at sign-off (filled by PostgreSQL, migration 0008).
+    signed_point_code = models.CharField(max_length=12, blank=True, editable=False)
+    signed_point_name = models.CharField(max_length=40, blank=True, editable=False)
+    signed_needle_gauge_mm = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    signed_needle_length_mm = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False
+    )
+    signed_needle_make = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -475,6 +501,22 @@ class NeedlePlacement(models.Model):
         """needle_count for a placement not saved yet (a protocol's preview);
         the same rule as the generated column above."""
         return points_needled * (2 if side == cls.Side.BILATERAL else 1)
+
+    # What the record shows: the copies made at sign-off once signed (migration
+    # 0008), the catalogue and the needle list as they are now on a draft.
+    @property
+    def point_code(self) -> str:
+        return self.signed_point_code or self.acupoint.code
+
+    @property
+    def point_name(self) -> str:
+        return self.signed_point_name or self.acupoint.pinyin
+
+    @property
+    def needle_label(self) -> str:
+        if self.signed_needle_make:
+            return f"{self.signed_needle_gauge_mm} × {self.signed_needle_length_mm} mm {self.signed_needle_make}"
+        return str(self.needle)
 
 
 class WarningOverride(models.Model):
@@ -499,6 +541,8 @@ class WarningOverride(models.Model):
     reason = models.CharField(max_length=300)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    # Who overrode it, by name as at sign-off (filled by PostgreSQL, migration 0008).
+    signed_by_name = models.CharField(max_length=150, blank=True, editable=False)
 
     class Meta:
         ordering = ["at"]

@@ -15,6 +15,8 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from scheduling.models import Appointment
 from scheduling.services import change_status
+from sessions import snapshot
+from sessions.licence import licence_problem
 from sessions.models import (
     Addendum,
     AdverseEvent,
@@ -62,6 +64,13 @@ def _bump(session: TreatmentSession, fields: list[str]) -> None:
     session.version = F("version") + 1
     session.save(update_fields=[*fields, "version", "updated_at"])
     session.refresh_from_db(fields=["version"])
+
+
+def _require_licence(by, doing: str) -> None:
+    """The licence rule (sessions/licence.py), for whoever's record it is."""
+    problem = licence_problem(by, doing=doing)
+    if problem:
+        raise SessionError(problem)
 
 
 def _audit(action: str, session: TreatmentSession, by, **data) -> None:
@@ -147,6 +156,7 @@ def add_placement(
     """Add a needle placement. What no reason allows is refused; safety
     warnings need ``override_reason``, kept with each warning."""
     current = _locked(session)
+    _require_licence(by, "needling")
     refusals = placement_refusals(
         acupoint=data["acupoint"], needle=data["needle"], depth_mm=data.get("depth_mm")
     )
@@ -223,6 +233,7 @@ def apply_points(*, session: TreatmentSession, points, by, source: str) -> int:
 @transaction.atomic
 def _apply_points(*, session: TreatmentSession, points, by, source: str) -> tuple[int, list[str]]:
     current = _locked(session)
+    _require_licence(by, "needling")
     cautions = Cautions.for_patient(current.patient)
     position = current.placements.aggregate(last=Max("position"))["last"] or 0
     added, skipped = [], []
@@ -316,6 +327,7 @@ def needles_in(*, session: TreatmentSession, by, position: str = "") -> Treatmen
     """The needles go in: every check runs again on the patient's flags as
     they are now, before anything is needled."""
     current = _locked(session)
+    _require_licence(by, "needling")
     if current.needles_in_at is not None:
         raise SessionError("Needles-in time is already recorded.")
     if not current.placements.exists():
@@ -381,10 +393,8 @@ def sign_problems(
     practitioner = getattr(by, "practitioner", None)
     if practitioner is None or not session.is_treated_by(by):
         problems.append("Only the treating practitioner can sign this record.")
-    elif not practitioner.licence_valid:
-        problems.append(
-            f"Your licence expired on {practitioner.licence_expiry:%d %b %Y}: renew it before signing."
-        )
+    elif licence := licence_problem(by, doing="signing"):
+        problems.append(licence)
     return problems + record_problems(session, settings=settings, cautions=cautions)
 
 
@@ -458,9 +468,9 @@ def sign_session(*, session: TreatmentSession, by, version: int | None = None) -
     problems = sign_problems(current, by)
     if problems:
         raise SessionError(problems)
-    current.signed_at = timezone.now()
-    current.signed_by = by
-    current.save(update_fields=["signed_at", "signed_by", "updated_at"])
+    signed_fields = snapshot.sign_off(current, by=by)  # what was true at sign-off
+    current.save(update_fields=[*signed_fields, "updated_at"])
+    current.refresh_from_db(fields=snapshot.COPIED_BY_DATABASE)
     _audit("sessions.session.signed", current, by)
     # A signed record completes its appointment's visit.
     appointment = current.appointment
@@ -474,6 +484,7 @@ def add_addendum(*, session: TreatmentSession, by, reason: str, text: str) -> Ad
     current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     if not current.is_signed:
         raise SessionError("The record is not signed yet: edit it directly.")
+    _require_licence(by, "adding to a record")
     if not reason.strip() or not text.strip():
         raise SessionError("An addendum needs a reason and the correction.")
     addendum = Addendum.objects.create(

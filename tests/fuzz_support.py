@@ -659,12 +659,9 @@ class World(SimpleNamespace):
         return self.draft()
 
     def signed(self, practitioner=None, patient=None):
-        return self.draft(
-            practitioner,
-            patient,
-            signed_at=timezone.now(),
-            signed_by=(practitioner or self.practitioner).user,
-        )
+        from tests.factories.sessions import sign
+
+        return sign(self.draft(practitioner, patient), (practitioner or self.practitioner).user)
 
 
 def new_id() -> str:

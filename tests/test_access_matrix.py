@@ -395,15 +395,12 @@ MATRIX |= {
 
 
 def _treatment_session(practitioner, patient, *, signed=False):
-    from sessions.models import TreatmentSession
-    from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory
+    from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, sign
 
     session = TreatmentSessionFactory(practitioner=practitioner, patient=patient)
     NeedlePlacementFactory(session=session)
     if signed:
-        TreatmentSession.objects.filter(pk=session.pk).update(
-            signed_at=timezone.now(), signed_by=practitioner.user
-        )
+        sign(session, practitioner.user)
     return session
 
 

@@ -57,6 +57,10 @@ def book(request):
                 f"Booked {appointment.patient.display_name} with {appointment.practitioner} on "
                 f"{timezone.localtime(appointment.start_at):%A %d %B at %H:%M}.",
             )
+            if warning := appointment.practitioner.licence_warning(
+                timezone.localdate(appointment.start_at)
+            ):
+                messages.warning(request, warning)
             return redirect("scheduling:appointment", uuid=appointment.uuid)
     patient = _chosen_patient(form)
     return render(request, "scheduling/book.html", {"form": form, "patient": patient})

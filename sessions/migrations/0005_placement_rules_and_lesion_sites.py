@@ -66,7 +66,7 @@ END $$;
 
 CREATE OR REPLACE FUNCTION refuse_truncate_clinical() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION '% holds clinical data: TRUNCATE refused', TG_TABLE_NAME
+  RAISE EXCEPTION 'TRUNCATE of % refused: it holds clinical records, which are never deleted', TG_TABLE_NAME
     USING ERRCODE = 'insufficient_privilege';
 END $$;
 
@@ -77,12 +77,13 @@ BEGIN
 END $$;
 CREATE TRIGGER lesion_site_kept BEFORE DELETE ON treatment_sessions_skinlesionsite
   FOR EACH ROW EXECUTE FUNCTION lesion_site_kept();
-CREATE TRIGGER lesion_site_no_truncate BEFORE TRUNCATE ON treatment_sessions_skinlesionsite
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON treatment_sessions_skinlesionsite
   FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate_clinical();
 """
 
 REVERSE = """
-DROP TRIGGER lesion_site_no_truncate ON treatment_sessions_skinlesionsite;
+DROP TRIGGER refuse_truncate ON treatment_sessions_skinlesionsite;
+DROP FUNCTION refuse_truncate_clinical();
 DROP TRIGGER lesion_site_kept ON treatment_sessions_skinlesionsite;
 DROP FUNCTION lesion_site_kept();
 """

@@ -9,11 +9,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.models import PreVisitQuestionnaire
-from sessions.models import TreatmentSession
 from tests.browser.conftest import PHONE, login
 from tests.factories.accounts import PASSWORD
 from tests.factories.scheduling import AppointmentFactory
-from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point
+from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point, sign
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +31,7 @@ def signed_session(patient, practitioner, *, day, nprs, plan):
     )
     NeedlePlacementFactory(session=session, acupoint=point("BL23"), side="bilateral")
     NeedlePlacementFactory(session=session, acupoint=point("GV4"), side="midline")
-    TreatmentSession.objects.filter(pk=session.pk).update(
-        signed_at=now, signed_by=practitioner.user
-    )
-    return session
+    return sign(session, practitioner.user, at=now)
 
 
 def fits_the_screen(page):

@@ -191,3 +191,27 @@ def test_every_signed_record_of_the_demo_obeys_todays_rules():
     }
     assert broken == {}
     assert SkinLesionSite.objects.filter(acupoint__code="EX-UE7").exists()
+
+
+@pytest.mark.django_db
+def test_its_signed_records_obey_the_licence_rule_and_keep_their_snapshot():
+    """Issue 11, point 6: no record signed after its signer's licence expired (the
+    database refuses it now); the lapsed practitioner is still in the demo, with
+    the records she signed while licensed, and is out of online booking."""
+    from portal.forms import _practitioners
+    from sessions.models import NeedlePlacement, TreatmentSession
+
+    call_command("seed_demo", stdout=StringIO())
+    signed = TreatmentSession.objects.signed().select_related("practitioner")
+    assert signed.exists()
+    for session in signed:
+        assert session.signed_on <= session.practitioner.licence_expiry
+        assert session.signed_licence_number == session.practitioner.licence_number
+        assert session.signed_flags is not None
+    placements = NeedlePlacement.objects.filter(session__signed_at__isnull=False)
+    assert not placements.filter(signed_point_code="").exists()
+    assert not placements.filter(signed_needle_make="").exists()
+    lapsed = Practitioner.objects.get(licence_number="BAcC-45190")
+    assert not lapsed.licence_valid
+    assert signed.filter(practitioner=lapsed).exists()
+    assert lapsed not in _practitioners()

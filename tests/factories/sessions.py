@@ -9,6 +9,7 @@ from sessions.models import (
     SkinLesionSite,
     TreatmentSession,
 )
+from sessions.snapshot import sign_off
 from tests.factories.patients import PatientFactory
 from tests.factories.practitioners import PractitionerFactory
 
@@ -19,6 +20,16 @@ def point(code: str) -> Acupoint:
 
 def needle() -> Needle:
     return Needle.objects.order_by("id").first()
+
+
+def sign(session: TreatmentSession, by=None, at=None) -> TreatmentSession:
+    """Sign a record as sign_session does (the snapshot of sessions.snapshot, which
+    PostgreSQL completes and checks), without sign_problems' checklist: after the
+    placements, since a signed record takes none."""
+    fields = sign_off(session, by=by or session.practitioner.user, at=at)
+    session.save(update_fields=fields)
+    session.refresh_from_db()
+    return session
 
 
 class TreatmentSessionFactory(factory.django.DjangoModelFactory):

@@ -7,22 +7,18 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from portal.history import access_label, what_we_did
-from sessions.models import Addendum, AdverseEvent, TreatmentSession, WarningOverride
+from sessions.models import Addendum, AdverseEvent, WarningOverride
 from tests.factories import UserFactory
 from tests.factories.sessions import NeedlePlacementFactory, point
+from tests.factories.sessions import sign as sign_record
 from tests.sessions.test_clinical_page import make_session  # signed, 25 minutes' retention
 
 
 def sign(session, practitioner):
     """Sign by a plain UPDATE, after the placements (a signed record takes none)."""
-    TreatmentSession.objects.filter(pk=session.pk).update(
-        signed_at=timezone.now(), signed_by=practitioner.user
-    )
-    session.refresh_from_db()
-    return session
+    return sign_record(session, practitioner.user)
 
 
 def get(client, user, path):

@@ -351,3 +351,63 @@ def test_the_service_enforces_the_rules_without_the_view(setup, patient_a):
 def test_staff_cannot_book_through_the_portal(client_for, setup, front_desk):
     assert client_for(front_desk).post(CONFIRM, slot_data(setup, at(3, 10))).status_code == 403
     assert not Appointment.objects.exists()
+
+
+# --- Only while the licence is valid (issue 11, point 6) -----------------------------
+# An expired practitioner is off the list and out of the slots; a licence expiring
+# soon stops the slots at its last day; a forged request is refused clearly.
+
+
+def expire_in(practitioner, days):
+    practitioner.licence_expiry = timezone.localdate() + dt.timedelta(days=days)
+    practitioner.save(update_fields=["licence_expiry"])
+
+
+def search(client, setup, first, last, practitioner=""):
+    response = client.get(
+        BOOK,
+        {
+            "appointment_type": setup["kind"].uuid,
+            "practitioner": practitioner,
+            "from_date": day(first).isoformat(),
+            "to_date": day(last).isoformat(),
+        },
+    )
+    return [slot for _, slots in response.context["slots"] for slot, _ in slots]
+
+
+@pytest.fixture
+def colleague(setup):
+    """A second practitioner with a valid licence, working the same hours."""
+    other = PractitionerFactory(user__full_name="Val Valid")
+    for weekday in range(7):
+        WorkingHoursFactory(practitioner=other, weekday=weekday, start_time=dt.time(9), end_time=dt.time(17))  # fmt: skip
+    return other
+
+
+def test_an_expired_practitioner_is_not_offered_online(client_for, setup, colleague, patient_a):
+    expire_in(setup["practitioner"], -1)
+    client = client_for(patient_a.user)
+    page = client.get(BOOK).content.decode()
+    assert "Val Valid" in page and "Pat Practitioner" not in page
+    slots = search(client, setup, 3, 3)
+    assert slots and {slot.practitioner for slot in slots} == {colleague}
+
+
+def test_slots_stop_at_the_last_day_of_the_licence(client_for, setup, patient_a):
+    expire_in(setup["practitioner"], 4)
+    client = client_for(patient_a.user)
+    assert search(client, setup, 3, 3, setup["practitioner"].uuid)
+    assert search(client, setup, 4, 4, setup["practitioner"].uuid)
+    assert not search(client, setup, 5, 5, setup["practitioner"].uuid)
+
+
+def test_a_forged_booking_with_an_expired_practitioner_is_refused(client_for, setup, patient_a):
+    expire_in(setup["practitioner"], 2)
+    refused(
+        client_for(patient_a.user),
+        setup,
+        slot_data(setup, at(3, 10)),
+        "cannot be booked online for that day",
+    )
+    assert not booked(patient_a).exists()

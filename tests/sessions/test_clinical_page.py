@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import ClinicSettings
-from sessions.models import Addendum, TreatmentSession
+from sessions.models import Acupoint, Addendum
 from sessions.outcomes import ODI_SECTIONS
-from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point
+from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point, sign
 
 DAY = datetime.date(2026, 3, 2)
 
@@ -45,10 +45,7 @@ def make_session(
         side = "midline" if code[:2] in ("GV", "CV") else "bilateral"
         NeedlePlacementFactory(session=session, acupoint=point(code), side=side)
     if signed:
-        TreatmentSession.objects.filter(pk=session.pk).update(
-            signed_at=timezone.now(), signed_by=practitioner.user
-        )
-        session.refresh_from_db()
+        sign(session, practitioner.user)
     return session
 
 
@@ -141,6 +138,15 @@ def test_timeline_shows_each_sessions_summary(client, practitioner, patient_a):
     assert "40 %" in second and "25 min" in second and "Signed" in second
     assert re.search(r'data-label="Addenda">1<', second)
     assert f'href="/records/{session.uuid}/"' in second
+
+
+@pytest.mark.django_db
+def test_timeline_shows_signed_points_as_they_were_signed(client, practitioner, patient_a):
+    make_session(patient_a, practitioner, points=("BL23",))
+    Acupoint.objects.filter(code="BL23").update(code="BL23X", pinyin="Renamed")
+    html = get(client, practitioner.user, patient_a).content.decode()
+    timeline = html[html.index('data-testid="timeline"') :]
+    assert "BL23 Shenshu" in timeline and "Renamed" not in timeline
 
 
 # --- Trend chart and table -----------------------------------------------------------

@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from sessions.models import TreatmentSession
 from sessions.outcomes import NPRS, ODI, ODI_SECTIONS, RMDQ
@@ -19,7 +18,7 @@ from sessions.progress import (
     signed_measurements,
 )
 from tests.factories import PatientFactory
-from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point
+from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, point, sign
 
 DAY = datetime.date(2026, 3, 2)
 
@@ -216,11 +215,7 @@ def test_a_worse_score_is_no_improvement():
 
 
 def _sign(session):
-    TreatmentSession.objects.filter(pk=session.pk).update(
-        signed_at=timezone.now(), signed_by=session.practitioner.user
-    )
-    session.refresh_from_db()
-    return session
+    return sign(session)
 
 
 @pytest.mark.django_db
