@@ -77,3 +77,18 @@ def client_for(client):
 # Transactional tests (and the browser tests' live server) must use
 # serialized_rollback=True: Django empties the database after each one, and
 # the data that migrations load (the acupoint catalogue) has to come back.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let Django empty the test database between transactional tests: tables
+    whose rows must outlive the app refuse TRUNCATE unless
+    ``clinic.allow_truncate`` is on (patients migration 0006). The tests that
+    prove the refusal turn it off for their own transaction."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE \"{name}\" SET clinic.allow_truncate = 'on'")
+            cursor.execute("SET clinic.allow_truncate = 'on'")
