@@ -31,6 +31,7 @@ HOME = Redirect("/")
 LOGGED_OUT = Redirect("/accounts/login/")  # LOGOUT_REDIRECT_URL
 ADMIN_INDEX = Redirect("/admin/")
 TO_PATIENT = Redirect("/patients/{uuid}/")
+TO_CONSENT = Redirect("/patients/{uuid}/consent/")
 
 
 def own_record(o):
@@ -106,6 +107,20 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "patients:restore": (
         Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_PATIENT, practitioner=403, clinic_admin=TO_PATIENT, kwargs=archived_own_record),
         Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=archived_own_record, variant="GET"),
+    ),
+    # Informed consent: every staff role reads and records it (reception takes it);
+    # the page shows no clinical flag. A POST without a form shows what is missing.
+    "patients:consent": (
+        staff_page(kwargs=own_record),
+        staff_page(kwargs=other_patients_record, variant="another patient's record"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=200, kwargs=own_record, variant="POST without a form"),
+    ),
+    # No consent to withdraw: refused with a message, back to the consent page.
+    "patients:consent-withdraw": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_CONSENT, practitioner=TO_CONSENT, clinic_admin=TO_CONSENT, kwargs=own_record),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_record, variant="GET"),
     ),
     # --- Practitioners: the directory is for staff ---------------------------------
     "practitioners:list": staff_page(),
@@ -861,6 +876,12 @@ def make_practitioner(o):
     return o.practitioner
 
 
+def make_consent_text(o):
+    from patients.models import ConsentText
+
+    return ConsentText.objects.get(version="1")
+
+
 def make_room(o):
     from tests.factories.scheduling import RoomFactory
 
@@ -946,6 +967,8 @@ ADMIN_MODELS = {
     "audit.auditevent":           (make_audit_event,        200,       403, 200,    200,   403),
     "clinic.clinicsettings":      (make_clinic_settings,    200,       200, 200,    200,   403),  # add: 2 rows below
     "patients.patient":           (make_patient,            200,       200, 200,    200,   403),
+    # The consent wording (not patient data): versions are added, never deleted.
+    "patients.consenttext":       (make_consent_text,       200,       200, 200,    200,   403),
     "practitioners.practitioner": (make_practitioner,       200,       200, 200,    200,   403),
     "scheduling.room":            (make_room,               200,       200, 200,    200,   403),
     "scheduling.appointmenttype": (make_appointment_type,   200,       200, 200,    200,   403),

@@ -122,6 +122,16 @@ def uninvited(w):
     return PatientFactory(first_name="Ursula", last_name="Uninvited", email="ursula@example.net")
 
 
+# A 1 × 1 PNG, as the signature pad would send a (very small) drawing.
+SIGNATURE_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="
+
+
+def with_consent(w):
+    from tests.factories.patients import ConsentFactory
+
+    return ConsentFactory(patient=w.patient_a, recorded_by=w.front_desk).patient
+
+
 # --- Scheduling ----------------------------------------------------------------------
 
 
@@ -348,6 +358,10 @@ FORMS: list[Case] = [
     Case("patients:flags-edit", "practitioner", lambda w, c: T(url("patients:flags-edit", w.patient_a.uuid))),
     Case("patients:archive", "front_desk", lambda w, c: T(url("patients:archive", w.patient_b.uuid), page=url("patients:detail", w.patient_b.uuid))),
     Case("patients:restore", "front_desk", lambda w, c: T(url("patients:restore", w.archived.uuid), page=url("patients:detail", w.archived.uuid))),
+    # Informed consent: typed name confirmed, or a drawn signature (a PNG data URL).
+    Case("patients:consent", "front_desk", lambda w, c: T(url("patients:consent", w.patient_a.uuid), baseline={"typed_name": "Alice Able", "typed_name_confirmed": "on"})),
+    Case("patients:consent", "front_desk", lambda w, c: T(url("patients:consent", w.patient_a.uuid), baseline={"signature_method": "drawn", "signature_image": SIGNATURE_PNG}), variant="drawn"),
+    Case("patients:consent-withdraw", "front_desk", lambda w, c: (p := with_consent(w)) and T(url("patients:consent-withdraw", p.uuid), page=url("patients:consent", p.uuid))),
     Case("portal:invite", "front_desk", lambda w, c: (p := uninvited(w)) and T(url("portal:invite", p.uuid), page=url("patients:detail", p.uuid))),
     # Scheduling.
     Case("scheduling:day", "front_desk", lambda w, c: T(url("scheduling:day")), method=GET),
@@ -429,6 +443,12 @@ def closure():
     )
 
 
+def consent_text_v1():
+    from patients.models import ConsentText
+
+    return ConsentText.objects.get(version="1")
+
+
 def clinic_settings():
     from clinic.models import ClinicSettings
 
@@ -438,6 +458,7 @@ def clinic_settings():
 ADMIN_MODELS = {
     # model: the object whose change form is fuzzed
     "patients.patient": lambda w: w.patient_b,
+    "patients.consenttext": lambda w: consent_text_v1(),
     "practitioners.practitioner": lambda w: w.other_practitioner,
     "scheduling.room": lambda w: w.room,
     "scheduling.appointmenttype": lambda w: w.kind,
