@@ -400,6 +400,52 @@ MATRIX |= {
 # fmt: on
 
 
+# --- The clinic's reference lists: needle stock and pregnancy cautions (practitioners) ---
+# Reference data, not patient data: integer ids in the URLs. A POST without a form
+# shows the page again with what is missing.
+
+
+def a_needle(o):
+    from sessions.models import Needle
+
+    return {"pk": Needle.objects.order_by("id").first().pk}
+
+
+def a_pregnancy_caution(o):
+    from sessions.models import PregnancyCautionPoint
+
+    return {"pk": PregnancyCautionPoint.objects.get(acupoint__code="SP6").pk}
+
+
+def no_such_pk(o):
+    return {"pk": 999999}
+
+
+TO_PREGNANCY_POINTS = Redirect("/records/reference/pregnancy-points/")
+
+# fmt: off
+MATRIX |= {
+    "records:needles": (practitioner_page(), practitioner_page(method=POST, variant="POST without a form")),
+    "records:needle": (
+        practitioner_page(kwargs=a_needle),
+        practitioner_page(404, kwargs=no_such_pk, variant="no such needle"),
+        practitioner_page(method=POST, kwargs=a_needle, variant="POST without a form"),
+    ),
+    "records:pregnancy-points": (practitioner_page(), practitioner_page(method=POST, variant="POST without a form")),
+    "records:pregnancy-point": (
+        practitioner_page(kwargs=a_pregnancy_caution),
+        practitioner_page(404, kwargs=no_such_pk, variant="no such entry"),
+        practitioner_page(method=POST, kwargs=a_pregnancy_caution, variant="POST without a form"),
+    ),
+    "records:pregnancy-point-remove": (
+        practitioner_page(TO_PREGNANCY_POINTS, method=POST, kwargs=a_pregnancy_caution),
+        practitioner_page(404, method=POST, kwargs=no_such_pk, variant="no such entry"),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=a_pregnancy_caution, variant="GET"),
+    ),
+}
+# fmt: on
+
+
 # --- Recording a session: today's list, the record, its sections, print, typeahead ---
 # Reading a record needs VIEW_CLINICAL, checked by the lookup: front desk and clinic
 # admin get 404 (they must not even learn that a record exists); patients get 403

@@ -252,6 +252,18 @@ def needles_in_since(minutes, **fields):
     )
 
 
+def unused_needle():
+    from sessions.models import Needle
+
+    return Needle.objects.create(gauge_mm="0.18", length_mm=13, make="Unused")
+
+
+def sp6_caution():
+    from sessions.models import PregnancyCautionPoint
+
+    return PregnancyCautionPoint.objects.get(acupoint__code="SP6")
+
+
 # --- Portal -----------------------------------------------------------------------------
 
 
@@ -405,6 +417,13 @@ FORMS: list[Case] = [
     Case("records:protocols", "practitioner", lambda w, c: T(url("records:protocols"), baseline={"name": "Neck", "points": "GB20 bilateral\nGV14"})),
     Case("records:protocol", "practitioner", lambda w, c: T(url("records:protocol", w.own_protocol.uuid))),
     Case("records:protocol-delete", "practitioner", lambda w, c: T(url("records:protocol-delete", w.own_protocol.uuid), page=url("records:protocol", w.own_protocol.uuid))),
+    # The clinic's reference lists (practitioners).
+    Case("records:needles", "practitioner", lambda w, c: T(url("records:needles"), baseline={"gauge_mm": "0.22", "length_mm": "35", "make": "Fuzz make"})),
+    Case("records:needle", "practitioner", lambda w, c: T(url("records:needle", unused_needle().pk))),
+    Case("records:needle", "practitioner", lambda w, c: T(url("records:needle", w.draft().placements.get().needle.pk)), variant="a needle on a record"),
+    Case("records:pregnancy-points", "practitioner", lambda w, c: T(url("records:pregnancy-points"), baseline={"acupoint": "ST36", "reason": "Clinic policy"})),
+    Case("records:pregnancy-point", "practitioner", lambda w, c: T(url("records:pregnancy-point", sp6_caution().pk))),
+    Case("records:pregnancy-point-remove", "practitioner", lambda w, c: T(url("records:pregnancy-point-remove", sp6_caution().pk), page=url("records:pregnancy-point", sp6_caution().pk))),
     # The patient's portal.
     Case("portal:cancel", "patient", lambda w, c: T(url("portal:cancel", w.own_appointment.uuid), baseline={"reason": "Unwell"})),
     Case("portal:questionnaire", "patient", lambda w, c: T(url("portal:questionnaire", w.own_appointment.uuid), baseline={"nprs_now": "5", "nprs_best": "2", "nprs_worst": "7"})),
