@@ -223,7 +223,8 @@ class ConsentForm(forms.Form):
     on the pad (static/js/signature-pad.js). Guardian fields for a minor only.
     The rules are patients.consent's; this form gives each its message."""
 
-    text_version = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    # The version shown; patients.consent refuses one that is no longer current.
+    text_version = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
     signature_method = forms.ChoiceField(
         label="How is it signed?",
         choices=Consent.Method.choices,
