@@ -397,3 +397,16 @@ def test_publishing_keeps_one_current_version(clinic_admin):
     first.is_current = True
     publish_consent_text(consent_text=first, changed=["is_current"], by=clinic_admin)
     assert list(ConsentText.objects.current().values_list("version", flat=True)) == ["1"]
+
+
+@pytest.mark.django_db
+def test_generate_scale_data_clear_may_still_empty_the_consents(patient_a):
+    from scale.generator import clear_clinic_data
+
+    ConsentFactory(patient=patient_a)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL clinic.allow_truncate = 'off'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        clear_clinic_data()  # turns it on for its own transaction
+        assert not Consent.objects.exists()
+        transaction.set_rollback(True)
