@@ -27,8 +27,8 @@ DEMOGRAPHIC_FIELDS = [
     "family_doctor_name",
     "family_doctor_practice",
     "family_doctor_phone",
-    "consent_to_treatment_date",
-    "consent_text_version",
+    # Consent is a record of its own (patients.consent, the consent page): the
+    # old consent_to_treatment_date and consent_text_version are no longer edited.
     "preferred_contact",
     "allow_email",
     "allow_sms",
@@ -73,19 +73,15 @@ class VersionedForm(forms.ModelForm):
 
 
 class PatientForm(VersionedForm):
-    """Demographics, contact details, consent and communication preferences:
+    """Demographics, contact details and communication preferences:
     what front desk and practitioners may both see and change."""
 
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
-        widgets = {
-            "date_of_birth": DATE_WIDGET,
-            "consent_to_treatment_date": DATE_WIDGET,
-        }
+        widgets = {"date_of_birth": DATE_WIDGET}
         help_texts = {
             "preferred_name": "What the patient likes to be called, if not their legal first name.",
-            "consent_text_version": "Version of the consent form the patient signed, e.g. 2026-01.",
         }
 
     def clean_first_name(self):
@@ -114,12 +110,6 @@ class PatientForm(VersionedForm):
             raise forms.ValidationError("Enter a date of birth after 1900.")
         return born
 
-    def clean_consent_to_treatment_date(self):
-        signed = self.cleaned_data["consent_to_treatment_date"]
-        if signed and signed > timezone.localdate():
-            raise forms.ValidationError("Consent cannot be dated in the future.")
-        return signed
-
     def clean(self):
         data = super().clean()
         channel = data.get("preferred_contact")
@@ -137,10 +127,6 @@ class PatientForm(VersionedForm):
             self.add_error(
                 "address_line1",
                 "An address with postcode is needed when post is the preferred way to contact.",
-            )
-        if data.get("consent_to_treatment_date") and not data.get("consent_text_version"):
-            self.add_error(
-                "consent_text_version", "Say which version of the consent text was signed."
             )
         return data
 
