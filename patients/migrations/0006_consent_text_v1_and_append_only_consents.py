@@ -41,8 +41,7 @@ BEGIN
   IF TG_OP = 'DELETE' THEN
     RAISE EXCEPTION 'consent texts are never deleted' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF NEW.version IS DISTINCT FROM OLD.version OR NEW.text IS DISTINCT FROM OLD.text
-     OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+  IF NEW.version IS DISTINCT FROM OLD.version OR NEW.text IS DISTINCT FROM OLD.text THEN
     RAISE EXCEPTION 'consent text version % keeps its wording: add a new version instead', OLD.version
       USING ERRCODE = 'insufficient_privilege';
   END IF;
