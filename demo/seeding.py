@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
+from demo.consents import seed_consents
 from demo.records import seed_records
 from demo.schedule import seed_schedule
 from patients.models import Patient
@@ -578,6 +579,8 @@ def seed_demo() -> SeedResult:
         rng=random.Random(SEED + 1),  # noqa: S311 (demo data)
     )
     created["signed_records"] = seed_records(rng=random.Random(SEED + 2))  # noqa: S311
+    # Issue 11: consent on file before each demo patient's first needling (demo/consents.py).
+    created["consents"] = seed_consents()
 
     totals = {
         "patients": len(specs),

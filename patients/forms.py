@@ -4,7 +4,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from patients.models import Patient
+from patients.consent import clean_signature_image
+from patients.models import Consent, Patient
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
 
@@ -26,8 +27,8 @@ DEMOGRAPHIC_FIELDS = [
     "family_doctor_name",
     "family_doctor_practice",
     "family_doctor_phone",
-    "consent_to_treatment_date",
-    "consent_text_version",
+    # Consent is a record of its own (patients.consent, the consent page): the
+    # old consent_to_treatment_date and consent_text_version are no longer edited.
     "preferred_contact",
     "allow_email",
     "allow_sms",
@@ -72,19 +73,15 @@ class VersionedForm(forms.ModelForm):
 
 
 class PatientForm(VersionedForm):
-    """Demographics, contact details, consent and communication preferences:
+    """Demographics, contact details and communication preferences:
     what front desk and practitioners may both see and change."""
 
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
-        widgets = {
-            "date_of_birth": DATE_WIDGET,
-            "consent_to_treatment_date": DATE_WIDGET,
-        }
+        widgets = {"date_of_birth": DATE_WIDGET}
         help_texts = {
             "preferred_name": "What the patient likes to be called, if not their legal first name.",
-            "consent_text_version": "Version of the consent form the patient signed, e.g. 2026-01.",
         }
 
     def clean_first_name(self):
@@ -113,12 +110,6 @@ class PatientForm(VersionedForm):
             raise forms.ValidationError("Enter a date of birth after 1900.")
         return born
 
-    def clean_consent_to_treatment_date(self):
-        signed = self.cleaned_data["consent_to_treatment_date"]
-        if signed and signed > timezone.localdate():
-            raise forms.ValidationError("Consent cannot be dated in the future.")
-        return signed
-
     def clean(self):
         data = super().clean()
         channel = data.get("preferred_contact")
@@ -136,10 +127,6 @@ class PatientForm(VersionedForm):
             self.add_error(
                 "address_line1",
                 "An address with postcode is needed when post is the preferred way to contact.",
-            )
-        if data.get("consent_to_treatment_date") and not data.get("consent_text_version"):
-            self.add_error(
-                "consent_text_version", "Say which version of the consent text was signed."
             )
         return data
 
@@ -215,3 +202,82 @@ class PatientSearchForm(forms.Form):
     def clean_q(self):
         # NUL bytes and control characters cannot be stored or searched.
         return "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable()).strip()
+
+
+class ConsentForm(forms.Form):
+    """Consent given now: a typed name the signer confirms, or a signature drawn
+    on the pad (static/js/signature-pad.js). Guardian fields for a minor only.
+    The rules are patients.consent's; this form gives each its message."""
+
+    # The version shown; patients.consent refuses one that is no longer current.
+    text_version = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
+    signature_method = forms.ChoiceField(
+        label="How is it signed?",
+        choices=Consent.Method.choices,
+        initial=Consent.Method.TYPED,
+        widget=forms.RadioSelect,
+    )
+    typed_name = forms.CharField(
+        label="Signer's full name", max_length=150, required=False, strip=True
+    )
+    typed_name_confirmed = forms.BooleanField(
+        label="The signer has read the consent text and confirms the name above as their signature.",
+        required=False,
+    )
+    # Its size and bytes are checked in clean(), with a message about the signature.
+    signature_image = forms.CharField(widget=forms.HiddenInput, required=False)
+    guardian_name = forms.CharField(label="Parent or guardian's full name", max_length=150)
+    guardian_relationship = forms.CharField(
+        label="Relationship to the patient",
+        max_length=60,
+        help_text="e.g. mother, father, legal guardian.",
+    )
+
+    def __init__(self, *args, minor: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.minor = minor
+        if not minor:
+            del self.fields["guardian_name"]
+            del self.fields["guardian_relationship"]
+
+    def clean_typed_name(self):
+        return " ".join(self.cleaned_data["typed_name"].split())
+
+    def clean_guardian_name(self):
+        return " ".join(self.cleaned_data["guardian_name"].split())
+
+    def clean_guardian_relationship(self):
+        return " ".join(self.cleaned_data["guardian_relationship"].split())
+
+    def clean(self):
+        data = super().clean()
+        method = data.get("signature_method")
+        if method == Consent.Method.TYPED:
+            if not data.get("typed_name"):
+                self.add_error("typed_name", "Type the signer's full name.")
+            if not data.get("typed_name_confirmed"):
+                self.add_error(
+                    "typed_name_confirmed", "Tick that the signer confirmed the typed name."
+                )
+        elif method == Consent.Method.DRAWN:
+            image = data.get("signature_image", "")
+            if not image:
+                self.add_error(
+                    "signature_image",
+                    "Draw the signature in the box (or choose a typed name instead).",
+                )
+            else:
+                try:
+                    data["signature_image"] = clean_signature_image(image)
+                except forms.ValidationError as error:
+                    self.add_error("signature_image", error)
+        return data
+
+
+class WithdrawConsentForm(forms.Form):
+    note = forms.CharField(
+        label="How the patient withdrew consent (optional)",
+        max_length=300,
+        required=False,
+        help_text="e.g. told reception by phone; said so at the start of the session.",
+    )

@@ -272,3 +272,135 @@ class Patient(models.Model):
         if self.age < 18:
             flags.append("Under 18: guardian consent needed")
         return flags
+
+
+# --- Informed consent (DOMAIN.md, "Contraindications and cautions") ----------------
+# Appended as new classes: the rules live in patients/consent.py (the one service)
+# and in migration 0006 (PostgreSQL refuses UPDATE, DELETE and TRUNCATE).
+
+
+class ConsentTextQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class ConsentText(models.Model):
+    """The clinic's consent wording, by version. A version keeps its wording for
+    good (PostgreSQL refuses a change): new wording is a new version, which
+    becomes the one current version."""
+
+    version = models.CharField(max_length=20, unique=True)
+    text = models.TextField()
+    is_current = models.BooleanField("current version", default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ConsentTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="consent_text_one_current",
+            ),
+            models.CheckConstraint(
+                condition=~Q(version="") & ~Q(text=""), name="consent_text_not_blank"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Consent text version {self.version}"
+
+    def validate_constraints(self, exclude=None):
+        # A version saved as current takes over from the old one
+        # (patients.consent.publish_consent_text): no form error for that.
+        super().validate_constraints(exclude={*(exclude or ()), "is_current"})
+
+
+class Consent(models.Model):
+    """One consent given, or withdrawn, by a patient or their guardian. Never
+    changed or deleted: a withdrawal, and a new consent after it, are new rows."""
+
+    class Kind(models.TextChoices):
+        GIVEN = "given", "Consent given"
+        WITHDRAWN = "withdrawn", "Consent withdrawn"
+
+    class Signer(models.TextChoices):
+        PATIENT = "patient", "The patient"
+        GUARDIAN = "guardian", "A parent or guardian"
+
+    class Method(models.TextChoices):
+        TYPED = "typed", "Typed full name, confirmed by the signer"
+        DRAWN = "drawn", "Signature drawn on the screen"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GIVEN)
+    consent_text = models.ForeignKey(
+        ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="consents"
+    )
+    # When it was given (or withdrawn): the moment the record was made.
+    given_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signer = models.CharField(max_length=10, choices=Signer.choices, blank=True)
+    guardian_name = models.CharField(max_length=150, blank=True)
+    guardian_relationship = models.CharField(max_length=60, blank=True)
+    signature_method = models.CharField(max_length=6, choices=Method.choices, blank=True)
+    # A PNG data URL (data:image/png;base64,...), checked by patients.consent.
+    signature_image = models.TextField(blank=True)
+    typed_name = models.CharField(max_length=150, blank=True)
+    typed_name_confirmed = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-given_at"], name="consent_patient_given_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["given", "withdrawn"]), name="consent_kind_valid"
+            ),
+            # A consent names the wording agreed to, who signed and how.
+            models.CheckConstraint(
+                condition=Q(kind="withdrawn")
+                | (
+                    Q(consent_text__isnull=False)
+                    & Q(signer__in=["patient", "guardian"])
+                    & Q(signature_method__in=["typed", "drawn"])
+                ),
+                name="consent_given_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="given")
+                | (Q(consent_text__isnull=True) & Q(signer="") & Q(signature_method="")),
+                name="consent_withdrawal_has_no_signature",
+            ),
+            models.CheckConstraint(
+                condition=~Q(signature_method="drawn")
+                | Q(signature_image__startswith="data:image/png;base64,"),
+                name="consent_drawn_has_image",
+            ),
+            models.CheckConstraint(
+                condition=~Q(signature_method="typed")
+                | (~Q(typed_name="") & Q(typed_name_confirmed=True)),
+                name="consent_typed_is_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(signer="guardian") & ~Q(guardian_name="") & ~Q(guardian_relationship="")
+                )
+                | (~Q(signer="guardian") & Q(guardian_name="") & Q(guardian_relationship="")),
+                name="consent_guardian_named",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.given_at:%Y-%m-%d}"
+
+    @property
+    def is_withdrawal(self) -> bool:
+        return self.kind == self.Kind.WITHDRAWN

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<uuid:uuid>/clinical-flags/", views.patient_flags_edit, name="flags-edit"),
     path("<uuid:uuid>/archive/", views.patient_archive, name="archive"),
     path("<uuid:uuid>/restore/", views.patient_restore, name="restore"),
+    path("<uuid:uuid>/consent/", views.patient_consent, name="consent"),
+    path("<uuid:uuid>/consent/withdraw/", views.patient_consent_withdraw, name="consent-withdraw"),
 ]

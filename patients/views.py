@@ -1,13 +1,21 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import require
 from accounts.roles import Capability
-from patients import services
-from patients.forms import ClinicalFlagsForm, NewPatientForm, PatientForm, PatientSearchForm
-from patients.models import Patient
+from patients import consent, services
+from patients.forms import (
+    ClinicalFlagsForm,
+    ConsentForm,
+    NewPatientForm,
+    PatientForm,
+    PatientSearchForm,
+    WithdrawConsentForm,
+)
+from patients.models import ConsentText, Patient
 
 PAGE_SIZE = 25
 
@@ -74,6 +82,7 @@ def patient_detail(request, uuid):
         ),
         "can_edit_clinical": request.user.can(Capability.EDIT_CLINICAL),
         "can_archive": request.user.can(Capability.ARCHIVE_PATIENTS),
+        "consent": consent.consent_status(patient),
     }
     return render(request, "patients/detail.html", context)
 
@@ -131,3 +140,74 @@ def patient_restore(request, uuid):
     services.restore_patient(patient=patient, by=request.user)
     messages.success(request, f"{patient.display_name} was restored.")
     return redirect("patients:detail", uuid=patient.uuid)
+
+
+# --- Informed consent: every staff role; front desk records it at reception. ---
+# The page shows no clinical flag: only the consent text, the status and history.
+
+
+def _consent_page(request, patient, current_text, form, withdraw_form):
+    today = timezone.localdate()
+    history = list(
+        patient.consents.select_related("consent_text", "recorded_by").order_by("-given_at", "-id")
+    )
+    latest = history[0] if history else None
+    context = {
+        "patient": patient,
+        "current_text": current_text,
+        "problem": consent.problem_with(latest, patient, today),
+        "latest": latest,
+        "history": history,
+        "form": form,
+        "withdraw_form": withdraw_form,
+        "can_withdraw": latest is not None and not latest.is_withdrawal,
+    }
+    return render(request, "patients/consent.html", context)
+
+
+def _consent_form(patient, current_text, data=None) -> ConsentForm:
+    """The form carries the version of the text shown, so a change is noticed."""
+    return ConsentForm(
+        data,
+        minor=consent.is_minor(patient, timezone.localdate()),
+        initial={"text_version": current_text.version if current_text else ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.VIEW_PATIENTS, Capability.EDIT_PATIENTS)
+def patient_consent(request, uuid):
+    patient = get_patient_for_user(request, uuid)
+    current_text = ConsentText.objects.current().first()
+    form = _consent_form(patient, current_text, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent.record_consent(patient=patient, by=request.user, data=form.cleaned_data)
+        except consent.ConsentError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Consent recorded for {patient.display_name}.")
+            return redirect("patients:consent", uuid=patient.uuid)
+    return _consent_page(request, patient, current_text, form, WithdrawConsentForm())
+
+
+@require_POST
+@require(Capability.VIEW_PATIENTS, Capability.EDIT_PATIENTS)
+def patient_consent_withdraw(request, uuid):
+    patient = get_patient_for_user(request, uuid)
+    form = WithdrawConsentForm(request.POST)
+    if not form.is_valid():
+        current_text = ConsentText.objects.current().first()
+        consent_form = _consent_form(patient, current_text)
+        return _consent_page(request, patient, current_text, consent_form, form)
+    try:
+        consent.withdraw_consent(patient=patient, by=request.user, note=form.cleaned_data["note"])
+    except consent.ConsentError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Withdrawal recorded: {patient.display_name} may not be needled until they "
+            "consent again.",
+        )
+    return redirect("patients:consent", uuid=patient.uuid)

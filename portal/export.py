@@ -22,7 +22,7 @@ from typing import Any
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
-from patients.models import Patient
+from patients.models import Consent, Patient
 from portal.history import placement_words, session_story, with_story
 from portal.models import PreVisitQuestionnaire
 from scheduling.models import Appointment
@@ -193,12 +193,32 @@ def _session(session: TreatmentSession) -> dict[str, Any]:
     }
 
 
+def _consent(consent: Consent) -> dict[str, Any]:
+    """A consent given or withdrawn, with the wording agreed to and the signature."""
+    text = consent.consent_text
+    return {
+        "when": _local(consent.given_at),
+        "what": consent.get_kind_display(),
+        "consent_text_version": text.version if text else "",
+        "consent_text": text.text if text else "",
+        "signed_by": consent.get_signer_display() if consent.signer else "",
+        "guardian": {"name": consent.guardian_name, "relationship": consent.guardian_relationship}
+        if consent.signer == Consent.Signer.GUARDIAN
+        else None,
+        "signature": consent.get_signature_method_display() if consent.signature_method else "",
+        "typed_name": consent.typed_name,
+        "signature_image": consent.signature_image,
+        "note": consent.note,
+    }
+
+
 def build_export(patient: Patient, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     """The patient's whole record, newest appointments and sessions first.
 
     Queries: the clinic's settings (1), appointments with their type,
     practitioner, room and questionnaire (1), signed sessions with their
-    practitioner (1), and their placements, adverse events and addenda (3).
+    practitioner (1), their placements, adverse events and addenda (3), and
+    the consents with the wording agreed to (1).
     """
     clinic = ClinicSettings.load()
     appointments = (
@@ -221,4 +241,8 @@ def build_export(patient: Patient, *, now: datetime.datetime | None = None) -> d
         "contact": _contact(patient),
         "appointments": [_appointment(a) for a in appointments],
         "sessions": [_session(s) for s in sessions],
+        "consents": [
+            _consent(c)
+            for c in patient.consents.select_related("consent_text").order_by("-given_at", "-id")
+        ],
     }

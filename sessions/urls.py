@@ -48,3 +48,27 @@ urlpatterns = [
     path("protocols/<uuid:uuid>/", protocol_views.protocol_edit, name="protocol"),
     path("protocols/<uuid:uuid>/delete/", protocol_views.protocol_delete, name="protocol-delete"),
 ]
+
+# --- the clinic's reference lists: needle stock and pregnancy cautions (issue 11) ---
+# Appended (import included) so that this block merges apart from the lines above.
+from sessions.views import reference as reference_views  # noqa: E402
+
+urlpatterns += [
+    path("reference/needles/", reference_views.needle_list, name="needles"),
+    path("reference/needles/<int:pk>/", reference_views.needle_edit, name="needle"),
+    path(
+        "reference/pregnancy-points/",
+        reference_views.pregnancy_point_list,
+        name="pregnancy-points",
+    ),
+    path(
+        "reference/pregnancy-points/<int:pk>/",
+        reference_views.pregnancy_point_edit,
+        name="pregnancy-point",
+    ),
+    path(
+        "reference/pregnancy-points/<int:pk>/remove/",
+        reference_views.pregnancy_point_remove,
+        name="pregnancy-point-remove",
+    ),
+]

@@ -31,6 +31,7 @@ HOME = Redirect("/")
 LOGGED_OUT = Redirect("/accounts/login/")  # LOGOUT_REDIRECT_URL
 ADMIN_INDEX = Redirect("/admin/")
 TO_PATIENT = Redirect("/patients/{uuid}/")
+TO_CONSENT = Redirect("/patients/{uuid}/consent/")
 
 
 def own_record(o):
@@ -106,6 +107,20 @@ MATRIX: dict[str, Row | tuple[Row, ...]] = {
     "patients:restore": (
         Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_PATIENT, practitioner=403, clinic_admin=TO_PATIENT, kwargs=archived_own_record),
         Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=archived_own_record, variant="GET"),
+    ),
+    # Informed consent: every staff role reads and records it (reception takes it);
+    # the page shows no clinical flag. A POST without a form shows what is missing.
+    "patients:consent": (
+        staff_page(kwargs=own_record),
+        staff_page(kwargs=other_patients_record, variant="another patient's record"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=200, kwargs=own_record, variant="POST without a form"),
+    ),
+    # No consent to withdraw: refused with a message, back to the consent page.
+    "patients:consent-withdraw": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_CONSENT, practitioner=TO_CONSENT, clinic_admin=TO_CONSENT, kwargs=own_record),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_record, variant="GET"),
     ),
     # --- Practitioners: the directory is for staff ---------------------------------
     "practitioners:list": staff_page(),
@@ -380,6 +395,52 @@ MATRIX |= {
         practitioner_page(TO_PROTOCOLS, method=POST, kwargs=own_protocol),
         practitioner_page(404, method=POST, kwargs=others_protocol, variant="another practitioner's protocol"),
         Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_protocol, variant="GET"),
+    ),
+}
+# fmt: on
+
+
+# --- The clinic's reference lists: needle stock and pregnancy cautions (practitioners) ---
+# Reference data, not patient data: integer ids in the URLs. A POST without a form
+# shows the page again with what is missing.
+
+
+def a_needle(o):
+    from sessions.models import Needle
+
+    return {"pk": Needle.objects.order_by("id").first().pk}
+
+
+def a_pregnancy_caution(o):
+    from sessions.models import PregnancyCautionPoint
+
+    return {"pk": PregnancyCautionPoint.objects.get(acupoint__code="SP6").pk}
+
+
+def no_such_pk(o):
+    return {"pk": 999999}
+
+
+TO_PREGNANCY_POINTS = Redirect("/records/reference/pregnancy-points/")
+
+# fmt: off
+MATRIX |= {
+    "records:needles": (practitioner_page(), practitioner_page(method=POST, variant="POST without a form")),
+    "records:needle": (
+        practitioner_page(kwargs=a_needle),
+        practitioner_page(404, kwargs=no_such_pk, variant="no such needle"),
+        practitioner_page(method=POST, kwargs=a_needle, variant="POST without a form"),
+    ),
+    "records:pregnancy-points": (practitioner_page(), practitioner_page(method=POST, variant="POST without a form")),
+    "records:pregnancy-point": (
+        practitioner_page(kwargs=a_pregnancy_caution),
+        practitioner_page(404, kwargs=no_such_pk, variant="no such entry"),
+        practitioner_page(method=POST, kwargs=a_pregnancy_caution, variant="POST without a form"),
+    ),
+    "records:pregnancy-point-remove": (
+        practitioner_page(TO_PREGNANCY_POINTS, method=POST, kwargs=a_pregnancy_caution),
+        practitioner_page(404, method=POST, kwargs=no_such_pk, variant="no such entry"),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=a_pregnancy_caution, variant="GET"),
     ),
 }
 # fmt: on
@@ -868,6 +929,12 @@ def make_practitioner(o):
     return o.practitioner
 
 
+def make_consent_text(o):
+    from patients.models import ConsentText
+
+    return ConsentText.objects.get(version="1")
+
+
 def make_room(o):
     from tests.factories.scheduling import RoomFactory
 
@@ -953,6 +1020,8 @@ ADMIN_MODELS = {
     "audit.auditevent":           (make_audit_event,        200,       403, 200,    200,   403),
     "clinic.clinicsettings":      (make_clinic_settings,    200,       200, 200,    200,   403),  # add: 2 rows below
     "patients.patient":           (make_patient,            200,       200, 200,    200,   403),
+    # The consent wording (not patient data): versions are added, never deleted.
+    "patients.consenttext":       (make_consent_text,       200,       200, 200,    200,   403),
     "practitioners.practitioner": (make_practitioner,       200,       200, 200,    200,   403),
     "scheduling.room":            (make_room,               200,       200, 200,    200,   403),
     "scheduling.appointmenttype": (make_appointment_type,   200,       200, 200,    200,   403),

@@ -122,6 +122,16 @@ def uninvited(w):
     return PatientFactory(first_name="Ursula", last_name="Uninvited", email="ursula@example.net")
 
 
+# A 1 × 1 PNG, as the signature pad would send a (very small) drawing.
+SIGNATURE_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="
+
+
+def with_consent(w):
+    from tests.factories.patients import ConsentFactory
+
+    return ConsentFactory(patient=w.patient_a, recorded_by=w.front_desk).patient
+
+
 # --- Scheduling ----------------------------------------------------------------------
 
 
@@ -271,6 +281,18 @@ def needles_in_since(minutes, **fields):
     )
 
 
+def unused_needle():
+    from sessions.models import Needle
+
+    return Needle.objects.create(gauge_mm="0.18", length_mm=13, make="Unused")
+
+
+def sp6_caution():
+    from sessions.models import PregnancyCautionPoint
+
+    return PregnancyCautionPoint.objects.get(acupoint__code="SP6")
+
+
 # --- Portal -----------------------------------------------------------------------------
 
 
@@ -377,6 +399,10 @@ FORMS: list[Case] = [
     Case("patients:flags-edit", "practitioner", lambda w, c: T(url("patients:flags-edit", w.patient_a.uuid))),
     Case("patients:archive", "front_desk", lambda w, c: T(url("patients:archive", w.patient_b.uuid), page=url("patients:detail", w.patient_b.uuid))),
     Case("patients:restore", "front_desk", lambda w, c: T(url("patients:restore", w.archived.uuid), page=url("patients:detail", w.archived.uuid))),
+    # Informed consent: typed name confirmed, or a drawn signature (a PNG data URL).
+    Case("patients:consent", "front_desk", lambda w, c: T(url("patients:consent", w.patient_a.uuid), baseline={"typed_name": "Alice Able", "typed_name_confirmed": "on"})),
+    Case("patients:consent", "front_desk", lambda w, c: T(url("patients:consent", w.patient_a.uuid), baseline={"signature_method": "drawn", "signature_image": SIGNATURE_PNG}), variant="drawn"),
+    Case("patients:consent-withdraw", "front_desk", lambda w, c: (p := with_consent(w)) and T(url("patients:consent-withdraw", p.uuid), page=url("patients:consent", p.uuid))),
     Case("portal:invite", "front_desk", lambda w, c: (p := uninvited(w)) and T(url("portal:invite", p.uuid), page=url("patients:detail", p.uuid))),
     # Scheduling.
     Case("scheduling:day", "front_desk", lambda w, c: T(url("scheduling:day")), method=GET),
@@ -424,6 +450,13 @@ FORMS: list[Case] = [
     Case("records:protocols", "practitioner", lambda w, c: T(url("records:protocols"), baseline={"name": "Neck", "points": "GB20 bilateral\nGV14"})),
     Case("records:protocol", "practitioner", lambda w, c: T(url("records:protocol", w.own_protocol.uuid))),
     Case("records:protocol-delete", "practitioner", lambda w, c: T(url("records:protocol-delete", w.own_protocol.uuid), page=url("records:protocol", w.own_protocol.uuid))),
+    # The clinic's reference lists (practitioners).
+    Case("records:needles", "practitioner", lambda w, c: T(url("records:needles"), baseline={"gauge_mm": "0.22", "length_mm": "35", "make": "Fuzz make"})),
+    Case("records:needle", "practitioner", lambda w, c: T(url("records:needle", unused_needle().pk))),
+    Case("records:needle", "practitioner", lambda w, c: T(url("records:needle", w.draft().placements.get().needle.pk)), variant="a needle on a record"),
+    Case("records:pregnancy-points", "practitioner", lambda w, c: T(url("records:pregnancy-points"), baseline={"acupoint": "ST36", "reason": "Clinic policy"})),
+    Case("records:pregnancy-point", "practitioner", lambda w, c: T(url("records:pregnancy-point", sp6_caution().pk))),
+    Case("records:pregnancy-point-remove", "practitioner", lambda w, c: T(url("records:pregnancy-point-remove", sp6_caution().pk), page=url("records:pregnancy-point", sp6_caution().pk))),
     # The patient's portal.
     Case("portal:cancel", "patient", lambda w, c: T(url("portal:cancel", w.own_appointment.uuid), baseline={"reason": "Unwell"})),
     Case("portal:questionnaire", "patient", lambda w, c: T(url("portal:questionnaire", w.own_appointment.uuid), baseline={"nprs_now": "5", "nprs_best": "2", "nprs_worst": "7"})),
@@ -462,6 +495,12 @@ def closure():
     )
 
 
+def consent_text_v1():
+    from patients.models import ConsentText
+
+    return ConsentText.objects.get(version="1")
+
+
 def clinic_settings():
     from clinic.models import ClinicSettings
 
@@ -471,6 +510,7 @@ def clinic_settings():
 ADMIN_MODELS = {
     # model: the object whose change form is fuzzed
     "patients.patient": lambda w: w.patient_b,
+    "patients.consenttext": lambda w: consent_text_v1(),
     "practitioners.practitioner": lambda w: w.other_practitioner,
     "scheduling.room": lambda w: w.room,
     "scheduling.appointmenttype": lambda w: w.kind,

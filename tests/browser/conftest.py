@@ -83,7 +83,7 @@ def login(page, live_server, email, password):
 
 @pytest.fixture(autouse=True)
 def reference_data(live_server):
-    """The acupoint catalogue and the needle list, which a migration loads.
+    """The acupoint catalogue, the needle list and the consent text, which migrations load.
 
     Django empties the database after each live-server test, and under
     Playwright a serialized rollback does not put them back (the test thread
@@ -99,3 +99,8 @@ def reference_data(live_server):
         # Side rules, points per side and depth cautions, loaded by a later migration.
         safety = importlib.import_module("sessions.migrations.0004_needling_safety_schema")
         safety.load_safety_data(apps, None)
+    # Version 1 of the consent text, loaded by a migration too.
+    consent_text = importlib.import_module(
+        "patients.migrations.0006_consent_text_v1_and_append_only_consents"
+    )
+    consent_text.add_version_1(apps, None)

@@ -1,8 +1,9 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
-from patients.models import Patient
+from patients.models import Consent, ConsentText, Patient
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
@@ -37,3 +38,29 @@ class PatientFactory(factory.django.DjangoModelFactory):
             ]
         )
         return patient
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    """Consent on file (typed name, confirmed), against the current text.
+    ``ConsentFactory(patient=p, guardian=True)`` for a minor's guardian."""
+
+    class Meta:
+        model = Consent
+
+    class Params:
+        guardian = factory.Trait(
+            signer=Consent.Signer.GUARDIAN,
+            guardian_name="Gina Guardian",
+            guardian_relationship="mother",
+            typed_name="Gina Guardian",
+        )
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = Consent.Kind.GIVEN
+    consent_text = factory.LazyFunction(lambda: ConsentText.objects.current().first())
+    given_at = factory.LazyFunction(timezone.now)
+    recorded_by = factory.SubFactory("tests.factories.accounts.UserFactory")
+    signer = Consent.Signer.PATIENT
+    signature_method = Consent.Method.TYPED
+    typed_name = factory.LazyAttribute(lambda c: f"{c.patient.first_name} {c.patient.last_name}")
+    typed_name_confirmed = True

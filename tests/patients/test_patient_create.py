@@ -56,10 +56,6 @@ def test_it_saves_a_confirmed_different_person(client_for, front_desk):
         ({"date_of_birth": "1980-02-30"}, "date_of_birth"),
         ({"phone": "call me maybe"}, "phone"),
         ({"email": "", "preferred_contact": "email"}, "email"),
-        (
-            {"consent_to_treatment_date": "2026-01-01", "consent_text_version": ""},
-            "consent_text_version",
-        ),
         ({"first_name": "x" * 500}, "first_name"),
         ({"sex": "robot"}, "sex"),
     ],

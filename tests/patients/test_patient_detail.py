@@ -63,6 +63,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_flags(
     client_for, practitioner, flagged, django_assert_num_queries
 ):
     client = client_for(practitioner.user)
-    # session / user / patient / audit insert / session save (savepoint, update, release)
-    with django_assert_num_queries(7):
+    # session / user / patient / audit insert / the latest consent (its status and
+    # link, with its text's version) / session save (savepoint, update, release)
+    with django_assert_num_queries(8):
         client.get(url(flagged))

@@ -169,8 +169,8 @@ def test_it_takes_the_same_queries_for_one_session_or_five(patient_a, practition
     for week in range(1, 5):
         add(week)
     assert _queries(patient_a) == one
-    # Settings, appointments, sessions, placements, adverse events, addenda.
-    assert one == 6
+    # Settings, appointments, sessions, placements, adverse events, addenda, consents.
+    assert one == 7
 
 
 # --- The printable page -----------------------------------------------------------------------------
@@ -192,3 +192,29 @@ def test_the_printable_page_shows_the_same_record(client, patient_a, record_of_a
         assert left_out not in html, left_out
     event = AuditEvent.objects.get(action="portal.export.downloaded")
     assert event.data == {"format": "html"}
+
+
+@pytest.mark.django_db
+def test_it_exports_the_patients_consents_with_the_wording_and_signature(client, patient_a):
+    from tests.factories.patients import ConsentFactory
+
+    ConsentFactory(patient=patient_a, typed_name="Alice Able")
+    ConsentFactory(
+        patient=patient_a,
+        signature_method="drawn",
+        typed_name="",
+        typed_name_confirmed=False,
+        signature_image="data:image/png;base64,iVBORw0KGgo=",
+    )
+    data = json.loads(get(client, patient_a.user, "/portal/export.json").content)
+    drawn, typed = data["consents"]
+    assert (typed["what"], typed["consent_text_version"], typed["typed_name"]) == (
+        "Consent given",
+        "1",
+        "Alice Able",
+    )
+    assert "What acupuncture involves" in typed["consent_text"]
+    assert drawn["signature_image"] == "data:image/png;base64,iVBORw0KGgo="
+    html = get(client, patient_a.user, "/portal/export/").content.decode()
+    assert "Your consent to acupuncture" in html and "typed name “Alice Able”, confirmed" in html
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in html
