@@ -81,10 +81,15 @@ def _end_of(day: date) -> datetime:
     )
 
 
-def latest_consent(patient: Patient, on_day: date | None = None) -> Consent | None:
-    """The last consent row (given or withdrawn) recorded by the end of ``on_day``."""
+def latest_consent(
+    patient: Patient, on_day: date | None = None, *, at: datetime | None = None
+) -> Consent | None:
+    """The last consent row (given or withdrawn) recorded by the end of ``on_day``,
+    or by the moment ``at``."""
     consents = patient.consents.select_related("consent_text")
-    if on_day is not None:
+    if at is not None:
+        consents = consents.filter(given_at__lte=at)
+    elif on_day is not None:
         consents = consents.filter(given_at__lt=_end_of(on_day))
     return consents.order_by("-given_at", "-id").first()
 
@@ -103,9 +108,12 @@ def problem_with(latest: Consent | None, patient: Patient, on_day: date) -> str 
     return None
 
 
-def consent_problem(patient: Patient, on_day: date) -> str | None:
-    """Why needling is not allowed on ``on_day`` (plain language), or None. One query."""
-    return problem_with(latest_consent(patient, on_day), patient, on_day)
+def consent_problem(patient: Patient, on_day: date, *, at: datetime | None = None) -> str | None:
+    """Why needling is not allowed on ``on_day`` (plain language), or None; with
+    ``at``, as the consents stood at that moment (sign-off asks about the moment
+    the needles went in: a withdrawal afterwards does not undo a treatment given
+    with consent). One query."""
+    return problem_with(latest_consent(patient, on_day, at=at), patient, on_day)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.services import record
 from clinic.models import ClinicSettings
+from patients.consent import consent_problem
 from scheduling.models import Appointment
 from scheduling.services import change_status
 from sessions import snapshot
@@ -335,7 +336,9 @@ def needles_in(*, session: TreatmentSession, by, position: str = "") -> Treatmen
     current.patient_position = position or current.patient_position
     if not current.patient_position:
         raise SessionError("Choose the patient's position before the needles go in.")
-    refusal = position_refusal(current.patient, current.patient_position)
+    refusal = position_refusal(current.patient, current.patient_position) or consent_problem(
+        current.patient, timezone.localdate()
+    )
     if refusal:
         raise SessionError(refusal)
     pending = Cautions.for_patient(current.patient).unmet(current)
@@ -433,6 +436,10 @@ def record_problems(
         for item in cautions.unmet(session)
     ]
     problems += cautions.session_problems(session)
+    if session.needles_in_at is not None and (
+        consent := consent_problem(session.patient, session.session_date, at=session.needles_in_at)
+    ):
+        problems.append(consent)
     if placements:
         if session.needles_in_at is None or session.needles_out_at is None:
             problems.append("Record needles in and needles out.")

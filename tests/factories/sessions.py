@@ -1,4 +1,7 @@
+import datetime
+
 import factory
+from django.utils import timezone
 
 from sessions.models import (
     Acupoint,
@@ -43,6 +46,21 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
     nprs_now = 6
     contraindications_reviewed = True
     patient_position = "prone"
+
+    @factory.post_generation
+    def consented(session, create, extracted, **kwargs):
+        """Consent on file well before the session (a guardian's for a minor), as
+        needling requires; ``consented=False`` for a patient without one."""
+        if not create or extracted is False or session.patient.consents.exists():
+            return
+        from tests.factories.patients import ConsentFactory
+
+        minor = session.patient.age_on(session.session_date) < 18
+        ConsentFactory(
+            patient=session.patient,
+            guardian=minor,
+            given_at=timezone.now() - datetime.timedelta(days=400),
+        )
 
 
 class NeedlePlacementFactory(factory.django.DjangoModelFactory):

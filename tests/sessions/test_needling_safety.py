@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from clinic.models import ClinicSettings
+from patients.consent import withdraw_consent
 from patients.models import Patient
 from sessions import services
 from sessions.models import (
@@ -23,6 +24,7 @@ from sessions.models import (
     WarningOverride,
 )
 from tests.factories import PatientFactory
+from tests.factories.patients import ConsentFactory
 from tests.factories.sessions import (
     NeedlePlacementFactory,
     ProtocolFactory,
@@ -464,3 +466,45 @@ def test_opening_the_clinical_flags_form_is_audited(client_for, practitioner, dr
     client_for(practitioner.user).get(f"/patients/{draft.patient.uuid}/clinical-flags/")
     event = AuditEvent.objects.get(action="patients.clinical_flags.viewed")
     assert event.patient_id == draft.patient_id
+
+
+# --- 7. Informed consent before the first needling ---------------------------------------
+
+
+def test_no_needles_go_in_without_consent_on_file(as_practitioner, practitioner):
+    session = TreatmentSessionFactory(practitioner=practitioner, consented=False)
+    NeedlePlacementFactory(session=session)
+    response = as_practitioner.post(url(session, "needles-in"), {"patient_position": "prone"})
+    assert "consent" in response.content.decode().lower()
+    assert TreatmentSession.objects.get(pk=session.pk).needles_in_at is None
+
+
+def test_a_minor_needs_a_guardians_consent(practitioner):
+    today = timezone.localdate()
+    minor = PatientFactory(date_of_birth=today.replace(year=today.year - 14))
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=minor, consented=False)
+    NeedlePlacementFactory(session=session)
+    ConsentFactory(patient=minor)  # the child's own signature is not enough
+    with pytest.raises(services.SessionError, match="under 18"):
+        services.needles_in(session=session, by=practitioner.user)
+    ConsentFactory(patient=minor, guardian=True)
+    services.needles_in(session=session, by=practitioner.user)
+
+
+def test_sign_off_asks_for_consent_as_it_stood_when_the_needles_went_in(practitioner):
+    session = TreatmentSessionFactory(practitioner=practitioner, consented=False)
+    NeedlePlacementFactory(session=session)
+    ConsentFactory(patient=session.patient, given_at=timezone.now() - datetime.timedelta(hours=1))
+    retained(session, practitioner.user)
+    assert problems(session, practitioner.user) == []
+    # A withdrawal afterwards does not undo a treatment given with consent...
+    withdraw_consent(patient=session.patient, by=practitioner.user)
+    assert problems(session, practitioner.user) == []
+    # ...but needles recorded as in before any consent cannot be signed.
+    TreatmentSession.objects.filter(pk=session.pk).update(
+        needles_in_at=timezone.now() - datetime.timedelta(hours=2),
+        needles_out_at=timezone.now()
+        - datetime.timedelta(hours=2)
+        + datetime.timedelta(minutes=25),
+    )
+    assert any("consent" in p for p in problems(session, practitioner.user))

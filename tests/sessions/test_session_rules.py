@@ -195,9 +195,11 @@ def test_a_new_session_is_prefilled_with_the_patients_flags(practitioner):
 @pytest.mark.django_db
 def test_opening_and_signing_the_record_moves_the_visit_along(practitioner, front_desk):
     from scheduling import services as booking
+    from tests.factories.patients import ConsentFactory
     from tests.factories.scheduling import AppointmentFactory
 
     appointment = AppointmentFactory(practitioner=practitioner)
+    ConsentFactory(patient=appointment.patient)
     booking.change_status(appointment=appointment, status="arrived", by=front_desk)
     session = services.start_session(
         patient=appointment.patient,
