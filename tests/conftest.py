@@ -17,6 +17,21 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def session_saved_on_every_request(settings):
+    """Query budgets count the worst case: a request that renews the session's idle
+    expiry (savepoint, session save, release). In production that is at most one
+    request a minute (clinic.middleware.RefreshSessionMiddleware, tested with the
+    real interval in tests/clinic/test_database_unavailable.py)."""
+    settings.SESSION_REFRESH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def base_url_of_the_test_server(settings):
+    """Links in e-mails start with CLINIC_BASE_URL: in tests, the test client's host."""
+    settings.CLINIC_BASE_URL = "http://testserver"
+
+
 @pytest.fixture
 def clinic_admin(db):
     return UserFactory(clinic_admin=True, email="admin@clinic.test", full_name="Ada Admin")
