@@ -1,14 +1,41 @@
 """Shared fixtures: named personas for every role (STYLE.md, convention 13)."""
 
 import os
+import tempfile
 
 import pytest
 
 from tests.factories import PatientFactory, PractitionerFactory, UserFactory
 
+
+def _flush_past_the_audit_guard():
+    """Transactional tests end by emptying every table with TRUNCATE, which the
+    audit trail refuses (audit migration 0004). Tests, and only tests, lift
+    that guard for the flush's own transaction."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if "audit_auditevent" not in tables or not statements:
+            return statements
+        guard = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_truncate"
+        return [guard.format("DISABLE"), *statements, guard.format("ENABLE")]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_past_the_audit_guard()
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in
 # browser tests are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Commands run in a subprocess (verify_audit after a restore) must not read a
+# developer's checkpoints of another database.
+os.environ["AUDIT_CHECKPOINT_FILE"] = os.path.join(
+    tempfile.mkdtemp(prefix="clinic-tests-"), "no-audit-checkpoints"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +51,12 @@ def session_saved_on_every_request(settings):
     request a minute (clinic.middleware.RefreshSessionMiddleware, tested with the
     real interval in tests/clinic/test_database_unavailable.py)."""
     settings.SESSION_REFRESH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoints_of_this_test(settings, tmp_path):
+    """Each test has its own (at first missing) audit checkpoint file."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints"
 
 
 @pytest.fixture(autouse=True)
