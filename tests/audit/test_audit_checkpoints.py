@@ -53,9 +53,11 @@ def test_postgresql_refuses_truncate_even_to_a_role_with_the_privilege(events):
         sql("CREATE ROLE audit_vandal NOLOGIN")
         sql("GRANT SELECT, INSERT, TRUNCATE ON audit_auditevent TO audit_vandal")
         sql("SET LOCAL ROLE audit_vandal")
-        with pytest.raises(ProgrammingError, match="append-only: TRUNCATE refused"):
-            with transaction.atomic():
-                sql("TRUNCATE audit_auditevent")
+        with (
+            pytest.raises(ProgrammingError, match="append-only: TRUNCATE refused"),
+            transaction.atomic(),
+        ):
+            sql("TRUNCATE audit_auditevent")
         sql("RESET ROLE")
         transaction.set_rollback(True)
     assert AuditEvent.objects.count() == 5
@@ -110,7 +112,7 @@ def test_verify_audit_finds_removed_rows_at_the_end(events):
     sql("SET LOCAL session_replication_role = replica")
     sql("DELETE FROM audit_auditevent WHERE chain_position >= 4")
     sql("SET LOCAL session_replication_role = DEFAULT")
-    with pytest.raises(CommandError, match="ends at position 3.*recorded position 5"):
+    with pytest.raises(CommandError, match=r"ends at position 3.*recorded position 5"):
         verify()
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.checkpoints import CheckpointError, checkpoint_problem, chain_head, read_checkpoints
+from audit.checkpoints import CheckpointError, chain_head, checkpoint_problem, read_checkpoints
 from audit.verification import first_broken_link
 
 
