@@ -53,7 +53,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError):
             request.database_unavailable = True
-            return service_unavailable(request)
+            return service_unavailable(request, exception)
         return None
 
     def process_response(self, request, response):
@@ -64,7 +64,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         except SessionInterrupted as error:
             if not _caused_by_the_database(error):
                 raise
-            return service_unavailable(request)
+            return service_unavailable(request, error)
 
 
 @receiver(got_request_exception)
@@ -76,16 +76,20 @@ def _note_a_lost_database(sender, request=None, **kwargs):
         request.database_unavailable = True
 
 
-def _caused_by_the_database(error: BaseException) -> bool:
-    while error is not None:
+def _caused_by_the_database(error: BaseException | None) -> bool:
+    for _ in range(10):  # the chain of causes, not followed for ever
+        if error is None:
+            return False
         if isinstance(error, DatabaseError):
             return True
         error = error.__cause__ or error.__context__
     return False
 
 
-def service_unavailable(request) -> HttpResponse:
-    logger.warning("Database unavailable during %s %s", request.method, request.path)
+def service_unavailable(request, error: BaseException | None = None) -> HttpResponse:
+    logger.warning(
+        "Database unavailable during %s %s: %s", request.method, request.path, error, exc_info=error
+    )
     # No context processors: they may query the database.
     response = HttpResponse(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = "10"
