@@ -5,7 +5,6 @@ import pytest
 from axes.models import AccessAttempt
 from django.core import mail
 
-from accounts.forms import ClinicPasswordResetForm
 from audit.models import AuditEvent
 from tests.factories import UserFactory
 from tests.factories.accounts import PASSWORD
@@ -104,6 +103,8 @@ def test_the_admin_login_accepts_the_address_in_any_case(client, clinic_admin):
 
 @pytest.mark.django_db
 def test_the_password_reset_form_normalises_the_address(front_desk):
+    from accounts.forms import ClinicPasswordResetForm
+
     form = ClinicPasswordResetForm({"email": f"  {front_desk.email.upper()}  "})
     assert form.is_valid()
     assert form.cleaned_data["email"] == front_desk.email
