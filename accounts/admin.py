@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from accounts.forms import ClinicAdminAuthenticationForm
 from accounts.models import User
+
+# The admin's login normalises the e-mail address too (accounts/throttling.py).
+admin.site.login_form = ClinicAdminAuthenticationForm
 
 
 class ClinicUserChangeForm(UserChangeForm):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.forms import EmailAuthenticationForm
+from accounts.forms import ClinicPasswordResetForm, EmailAuthenticationForm
 
 urlpatterns = [
     path(
@@ -23,6 +23,7 @@ urlpatterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=ClinicPasswordResetForm,
             email_template_name="portal/email/password_reset_body.txt",
             subject_template_name="portal/email/password_reset_subject.txt",
         ),

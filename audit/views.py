@@ -19,30 +19,10 @@ from accounts.access import require
 from accounts.roles import Capability
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
+from audit.presentation import describe_data
 from audit.services import record
 
 PAGE_SIZE = 50
-# Actions whose data may describe clinical matters: keys only, whatever the key.
-CLINICAL_ACTION_PREFIXES = ("sessions.", "patients.clinical_flags")
-# Keys whose values are field names, shown (as names only) for other actions.
-FIELD_NAME_KEYS = frozenset({"changed_fields"})
-
-
-def describe_data(action: str, data) -> str:
-    """An event's data for the clinic admin: the keys, and field names for
-    ``changed_fields``; never a value."""
-    if not isinstance(data, dict) or not data:
-        return ""
-    clinical = action.startswith(CLINICAL_ACTION_PREFIXES)
-    parts = []
-    for key in sorted(data):
-        value = data[key]
-        if key in FIELD_NAME_KEYS and not clinical and isinstance(value, dict | list):
-            names = ", ".join(sorted(str(name) for name in value))
-            parts.append(f"{key}: {names}" if names else key)
-        else:
-            parts.append(key)
-    return "; ".join(parts)
 
 
 def _events(form):

@@ -15,6 +15,7 @@ changing behaviour.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
@@ -51,6 +52,28 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when CLINIC_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The address of the app as patients and staff reach it: links sent by e-mail
+# (password reset, portal invitation) start with it, never with the Host header
+# of the request that sent them. Required in production (https).
+if PRODUCTION:
+    CLINIC_BASE_URL = env.str("CLINIC_BASE_URL")  # required: raises if missing
+else:
+    CLINIC_BASE_URL = env.str("CLINIC_BASE_URL", default="http://127.0.0.1:8000")
+CLINIC_BASE_URL = CLINIC_BASE_URL.rstrip("/")
+_base = urlsplit(CLINIC_BASE_URL)
+if (
+    _base.scheme not in (("https",) if PRODUCTION else ("http", "https"))
+    or not _base.hostname
+    or _base.path
+    or _base.query
+    or _base.fragment
+    or _base.username
+):
+    raise ImproperlyConfigured(
+        f"CLINIC_BASE_URL={CLINIC_BASE_URL!r} must be a scheme and host, such as "
+        "https://clinic.example.com (https in production), with no path."
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -84,10 +107,15 @@ MIDDLEWARE = [
     "clinic.middleware.StripNulFromHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control: no-store on every page (static files are served above).
+    "clinic.middleware.NoStoreMiddleware",
+    # Django's, plus: a lost database connection becomes a 503 "try again" page.
+    "clinic.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Renews a signed-in session's idle expiry at most once a minute.
+    "clinic.middleware.RefreshSessionMiddleware",
     # request.user.is_verified(): has this session entered a two-factor code?
     "django_otp.middleware.OTPMiddleware",
     # Staff with two-factor on must enter a code before any other page (and, when
@@ -170,19 +198,49 @@ LOGOUT_REDIRECT_URL = "login"
 OTP_TOTP_ISSUER = "Back Pain Acupuncture Clinic"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Failed-login throttling (django-axes): lock the account+address pair after
-# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
+# Failed-login throttling (django-axes, see accounts/throttling.py): the e-mail
+# address is counted trimmed and lower-cased; an account+address pair is locked
+# after AXES_FAILURE_LIMIT failures, and an address after AXES_ADDRESS_FAILURE_LIMIT
+# failures over any accounts, for AXES_COOLOFF_MINUTES.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+if not 0 < AXES_FAILURE_LIMIT <= AXES_ADDRESS_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "AXES_ADDRESS_FAILURE_LIMIT must be at least AXES_FAILURE_LIMIT, both above 0."
+    )
 AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.ClinicAxesHandler"
+AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Idle staff sessions end after SESSION_IDLE_MINUTES and when the browser closes.
+# The session is not saved on every request (a request whose database connection
+# dropped would then fail on the save): clinic.middleware.RefreshSessionMiddleware
+# saves it again when its last save is more than SESSION_REFRESH_SECONDS old.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- Audit trail checkpoints (audit/checkpoints.py) -------------------------------
+# `manage.py audit_checkpoint` appends the chain's head to AUDIT_CHECKPOINT_FILE,
+# authenticated with AUDIT_CHECKPOINT_KEY; neither is in the database, so whoever
+# can rewrite the database cannot rewrite the checkpoints. Both required in production.
+if PRODUCTION:
+    AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY")  # required: raises if missing
+    AUDIT_CHECKPOINT_FILE = Path(env.str("AUDIT_CHECKPOINT_FILE"))
+else:
+    AUDIT_CHECKPOINT_KEY = env.str(
+        "AUDIT_CHECKPOINT_KEY", default="development-only-audit-checkpoint-key"
+    )
+    AUDIT_CHECKPOINT_FILE = Path(
+        env.str("AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / ".audit-checkpoints"))
+    )
+if len(AUDIT_CHECKPOINT_KEY) < 32 and PRODUCTION:
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters long.")
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -1,6 +1,7 @@
 """Shared fixtures: named personas for every role (STYLE.md, convention 13)."""
 
 import os
+import tempfile
 
 import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations
@@ -10,6 +11,11 @@ from tests.factories import PatientFactory, PractitionerFactory, UserFactory
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in
 # browser tests are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Commands run in a subprocess (verify_audit after a restore) must not read a
+# developer's checkpoints of another database.
+os.environ["AUDIT_CHECKPOINT_FILE"] = os.path.join(
+    tempfile.mkdtemp(prefix="clinic-tests-"), "no-audit-checkpoints"
+)
 
 _sql_flush = DatabaseOperations.sql_flush
 
@@ -30,6 +36,27 @@ DatabaseOperations.sql_flush = _sql_flush_past_the_guards
 def fast_password_hashing(settings):
     """Tests log in hundreds of times; the slow production hasher adds nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def session_saved_on_every_request(settings):
+    """Query budgets count the worst case: a request that renews the session's idle
+    expiry (savepoint, session save, release). In production that is at most one
+    request a minute (clinic.middleware.RefreshSessionMiddleware, tested with the
+    real interval in tests/clinic/test_database_unavailable.py)."""
+    settings.SESSION_REFRESH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoints_of_this_test(settings, tmp_path):
+    """Each test has its own (at first missing) audit checkpoint file."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints"
+
+
+@pytest.fixture(autouse=True)
+def base_url_of_the_test_server(settings):
+    """Links in e-mails start with CLINIC_BASE_URL: in tests, the test client's host."""
+    settings.CLINIC_BASE_URL = "http://testserver"
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -1136,6 +1137,10 @@ def objects(clinic_admin, front_desk, practitioner, patient_a, patient_b):
     )
 
 
+# Responses a browser may keep a short while: no patient data in them.
+PRIVATELY_CACHED = {"scheduling:colours"}  # the calendar's colours, private, max-age=60
+
+
 @pytest.mark.parametrize(("name", "row", "role"), list(_cases()))
 def test_access(name, row, role, client, personas, objects):
     entry = URL_BY_NAME.get(name)
@@ -1157,6 +1162,10 @@ def test_access(name, row, role, client, personas, objects):
     else:
         where = f" (to {response['Location']})" if response.has_header("Location") else ""
         assert got == expected, f"{request}: {got}{where}, expected {expected}"
+    # Whatever the answer, a signed-in user's browser keeps no copy (shared PCs).
+    if personas[role] is not None and name not in PRIVATELY_CACHED:
+        cache_control = response.get("Cache-Control", "")
+        assert "no-store" in cache_control, f"{request}: Cache-Control {cache_control!r}"
 
 
 # --- Leaks the status matrix cannot see ------------------------------------------
@@ -1187,3 +1196,178 @@ def test_clinic_admin_cannot_filter_patients_by_clinical_flags(client, clinic_ad
     client.force_login(clinic_admin)
     response = client.get("/admin/patients/patient/?is_pregnant__exact=1")
     assert "Expecting" not in response.content.decode()
+
+
+# --- No clinical value on any page the clinic admin or the front desk reaches ------
+# Clinical values are planted everywhere they are kept (patient's flags, a signed
+# record, its placement, override, adverse event and addendum, audit events of
+# clinical actions); then every GET the matrix allows these roles, and every
+# Django admin changelist and change page of every registered model (each row),
+# is requested, and none may contain a planted value.
+
+PLANTED = {
+    "other_allergies": "Planted-allergy-QX7",
+    "skin_conditions": "Planted-skin-QX7",
+    "implanted_device_details": "Planted-device-QX7",
+    "presenting_complaint": "Planted-complaint-QX7",
+    "plan": "Planted-plan-QX7",
+    "response_notes": "Planted-response-QX7",
+    "placement_notes": "Planted-placement-QX7",
+    "override_detail": "Planted-override-detail-QX7",
+    "override_reason": "Planted-override-reason-QX7",
+    "adverse_action": "Planted-adverse-QX7",
+    "addendum_text": "Planted-addendum-QX7",
+    "audit_reason": "Planted-audit-reason-QX7",
+    "audit_flag": "Planted-audit-flag-QX7",
+    # Values of audit data as the issue found them in the admin.
+    "audit_kind": "pregnancy_point",
+    "audit_acupoint": "BL25",
+}
+
+
+def plant_clinical_values(o):
+    from patients.models import Patient
+    from sessions.models import Addendum, AdverseEvent, TreatmentSession, WarningOverride
+    from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory
+
+    Patient.objects.filter(pk__in=[o.patient_a.pk, o.patient_b.pk]).update(
+        has_implanted_device=True,
+        implanted_device_details=PLANTED["implanted_device_details"],
+        other_allergies=PLANTED["other_allergies"],
+        skin_conditions=PLANTED["skin_conditions"],
+    )
+    for patient in (o.patient_a, o.patient_b):
+        patient.refresh_from_db()
+        session = TreatmentSessionFactory(
+            practitioner=o.practitioner,
+            patient=patient,
+            presenting_complaint=PLANTED["presenting_complaint"],
+            plan=PLANTED["plan"],
+            response_notes=PLANTED["response_notes"],
+        )
+        placement = NeedlePlacementFactory(session=session, notes=PLANTED["placement_notes"])
+        WarningOverride.objects.create(
+            session=session,
+            placement=placement,
+            kind=WarningOverride.Kind.PREGNANCY_POINT,
+            detail=PLANTED["override_detail"],
+            reason=PLANTED["override_reason"],
+            by=o.practitioner.user,
+        )
+        AdverseEvent.objects.create(
+            session=session,
+            type=AdverseEvent.Type.BRUISING,
+            severity=AdverseEvent.Severity.choices[0][0],
+            action_taken=PLANTED["adverse_action"],
+        )
+        TreatmentSession.objects.filter(pk=session.pk).update(
+            signed_at=timezone.now(), signed_by=o.practitioner.user
+        )
+        Addendum.objects.create(
+            session=session, author=o.practitioner.user, reason="r", text=PLANTED["addendum_text"]
+        )
+        record(
+            "sessions.placement.override",
+            actor=o.practitioner.user,
+            obj=session,
+            patient=patient,
+            data={
+                "kind": PLANTED["audit_kind"],
+                "acupoint": PLANTED["audit_acupoint"],
+                "reason": PLANTED["audit_reason"],
+            },
+        )
+        record(
+            "patients.clinical_flags.changed",
+            actor=o.practitioner.user,
+            obj=patient,
+            patient=patient,
+            data={"changes": {"skin_conditions": {"from": "", "to": PLANTED["audit_flag"]}}},
+        )
+
+
+def _leaks(response) -> list[str]:
+    if getattr(response, "streaming", False):
+        body = b"".join(response.streaming_content).decode()
+    else:
+        body = response.content.decode()
+    return [name for name, value in PLANTED.items() if value in body]
+
+
+def _matrix_gets(role):
+    """Every (name, row) the matrix lets ``role`` GET with a 200."""
+    for name in MATRIX:
+        for row in rows_of(name):
+            if row.method == GET and row.expected(role) == 200 and not row.skip:
+                yield name, row
+
+
+@pytest.mark.parametrize("role", ["clinic_admin", "front_desk"])
+def test_no_page_shows_a_clinical_value_to_roles_without_clinical_access(
+    client, personas, objects, role
+):
+    plant_clinical_values(objects)
+    client.force_login(personas[role])
+    leaks, requested, skipped = [], 0, []
+    for name, row in _matrix_gets(role):
+        try:
+            with transaction.atomic():
+                kwargs = row.kwargs(objects)
+        except IntegrityError:
+            # The row's object clashes with one an earlier row made (the same
+            # appointment slot, the same group name): that URL was requested with
+            # the earlier object (and every admin change page is crawled below).
+            skipped.append(name)
+            continue
+        path = build_path(URL_BY_NAME[name], row, kwargs)
+        response = client.get(path)
+        requested += 1
+        if found := _leaks(response):
+            leaks.append(f"{path}: {found}")
+    assert requested > 30 and len(skipped) < 10, (requested, skipped)
+    assert not leaks, "\n".join(leaks)
+
+
+def test_no_django_admin_page_shows_a_clinical_value(client, clinic_admin, objects):
+    from django.contrib import admin
+
+    plant_clinical_values(objects)
+    client.force_login(clinic_admin)
+    leaks, pages = [], 0
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        base = f"/admin/{opts.app_label}/{opts.model_name}/"
+        paths = [base, f"{base}?q=Planted"]
+        for obj in model_admin.get_queryset(admin_request(clinic_admin))[:60]:
+            paths += [f"{base}{obj.pk}/change/", f"{base}{obj.pk}/history/"]
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code in (200, 302), f"{path}: {response.status_code}"
+            pages += 1
+            if found := _leaks(response):
+                leaks.append(f"{path}: {found}")
+    assert pages > 40
+    assert not leaks, "\n".join(leaks)
+
+
+def admin_request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["data__acupoint=BL25", "data__kind=pregnancy_point", "data__icontains=BL25"],
+)
+def test_the_audit_admin_cannot_be_filtered_by_a_clinical_value(
+    client, clinic_admin, objects, query
+):
+    plant_clinical_values(objects)
+    client.force_login(clinic_admin)
+    response = client.get(f"/admin/audit/auditevent/?{query}")
+    # A lookup the ModelAdmin does not allow: 400 (DisallowedModelAdminLookup), no rows.
+    assert response.status_code == 400
+    assert PLANTED["audit_reason"] not in response.content.decode()

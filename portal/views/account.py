@@ -26,7 +26,7 @@ def invite(request, uuid):
     patient = get_patient_for_user(request, uuid)
     try:
         user = services.invite_patient(
-            patient=patient, by=request.user, base_url=request.build_absolute_uri("/")
+            patient=patient, by=request.user, base_url=settings.CLINIC_BASE_URL
         )
     except services.InvitationError as error:
         messages.error(request, error.message)

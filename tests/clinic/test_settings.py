@@ -11,6 +11,9 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "a-long-random-production-secret-0123456789",
     "ALLOWED_HOSTS": "clinic.example.com",
     "DATABASE_URL": "postgres://clinic@db.invalid:5432/clinic",
+    "CLINIC_BASE_URL": "https://clinic.example.com",
+    "AUDIT_CHECKPOINT_KEY": "c" * 40,
+    "AUDIT_CHECKPOINT_FILE": "/var/lib/clinic/audit-checkpoints",
 }
 
 
@@ -18,7 +21,16 @@ def manage(*args, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DEBUG", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if k
+        not in (
+            "DEBUG",
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "CLINIC_BASE_URL",
+            "AUDIT_CHECKPOINT_KEY",
+            "AUDIT_CHECKPOINT_FILE",
+        )
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -58,3 +70,24 @@ def test_a_misspelt_mode_fails_loudly():
 def test_times_are_aware_and_in_the_clinics_zone():
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == settings.CLINIC_TIME_ZONE
+
+
+def test_production_mode_requires_the_base_url_of_e_mailed_links():
+    env = {k: v for k, v in PRODUCTION.items() if k != "CLINIC_BASE_URL"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "CLINIC_BASE_URL" in result.stderr
+
+
+def test_production_mode_refuses_a_plain_http_base_url():
+    result = manage("check", **(PRODUCTION | {"CLINIC_BASE_URL": "http://clinic.example.com"}))
+    assert result.returncode != 0
+    assert "CLINIC_BASE_URL" in result.stderr
+
+
+def test_production_mode_requires_the_audit_checkpoint_key_and_file():
+    for name in ("AUDIT_CHECKPOINT_KEY", "AUDIT_CHECKPOINT_FILE"):
+        env = {k: v for k, v in PRODUCTION.items() if k != name}
+        result = manage("check", **env)
+        assert result.returncode != 0, name
+        assert name in result.stderr
