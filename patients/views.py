@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import require
@@ -161,6 +163,7 @@ def _consent_page(request, patient, current_text, form, withdraw_form):
         "form": form,
         "withdraw_form": withdraw_form,
         "can_withdraw": latest is not None and not latest.is_withdrawal,
+        "back_to": _back_to(request),
     }
     return render(request, "patients/consent.html", context)
 
@@ -187,8 +190,18 @@ def patient_consent(request, uuid):
             form.add_error(None, error)
         else:
             messages.success(request, f"Consent recorded for {patient.display_name}.")
-            return redirect("patients:consent", uuid=patient.uuid)
+            return redirect(_back_to(request) or reverse("patients:consent", args=[patient.uuid]))
     return _consent_page(request, patient, current_text, form, WithdrawConsentForm())
+
+
+def _back_to(request) -> str | None:
+    """The page of this site that sent the user here (?next=, e.g. the treatment
+    record that asked for consent), to return to once it is recorded."""
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target.startswith("/") and safe else None
 
 
 @require_POST

@@ -45,6 +45,7 @@ from scale.plan import (
     WORKDAYS,
     Plan,
 )
+from sessions.models import NeedlePlacement
 
 N = "\\N"
 MINUTE = 60
@@ -551,7 +552,7 @@ def point_sets(
                 points = levels.count(",") + 1
             elif code == "EX-UE7":
                 points = rng.choice((1, 2))
-            needles_used += points * (2 if side == "bilateral" else 1)
+            needles_used += NeedlePlacement.count_for(side, points)
             if code in DISTAL:
                 needle, depth = short, rng.choice(("5.0", "8.0", "10.0"))
             elif code == "BL40":  # over the popliteal vessels: oblique and shallow

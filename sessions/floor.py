@@ -109,7 +109,7 @@ def board_rows(*, now, rooms, sessions, settings, viewer_id=None) -> list[FloorR
     """One row per room (in the order given), each with its running sessions
     (longest-running first); sessions in a room not listed get a row of their
     own room, and sessions without a room a last row."""
-    low, high = settings.retention_min_minutes, settings.retention_max_minutes
+    low, high = settings.retention_range
     rows: dict[int | None, FloorRow] = {room.pk: FloorRow(room) for room in rooms}
     extra: dict[int | None, FloorRow] = {}
     for session in sorted(sessions, key=lambda s: s.needles_in_at):
@@ -161,7 +161,7 @@ def load_board(*, now, viewer=None) -> Board:
         settings=settings,
         viewer_id=getattr(viewer, "pk", None),
     )
-    low, high = settings.retention_min_minutes, settings.retention_max_minutes
+    low, high = settings.retention_range
     return Board(
         now=now, rows=rows, retention_min=low, retention_max=high, labels=status_labels(low, high)
     )

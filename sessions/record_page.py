@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.roles import Capability
 from clinic.models import ClinicSettings
+from patients.consent import consent_problem
 from sessions import bodychart, services
 from sessions.access import get_session_for_user, get_session_to_edit
 from sessions.forms import (
@@ -37,6 +38,7 @@ from sessions.forms import (
     SignForm,
     SkinLesionSiteForm,
 )
+from sessions.licence import licence_problem
 from sessions.models import (
     Addendum,
     NeedlePlacement,
@@ -172,29 +174,6 @@ def alert_level(minutes: int | None, limits: tuple[int, int]) -> str:
     return "high" if minutes >= high else "low" if minutes >= low else ""
 
 
-def patient_cautions(patient, cautions: Cautions) -> list[str]:
-    """What the needling step reminds the practitioner of, from the patient's
-    flags now: each needs its decision before the record can be signed."""
-    reminders = []
-    if patient.is_pregnant:
-        reminders.append(
-            "Pregnant: points traditionally avoided in pregnancy need a reason to go ahead."
-        )
-    if patient.has_implanted_device:
-        reminders.append("Implanted electrical device: no electroacupuncture.")
-    if patient.has_epilepsy:
-        reminders.append("Epilepsy: electroacupuncture needs a reason to go ahead.")
-    if patient.bleeding_risk:
-        reminders.append(
-            "Anticoagulants or bleeding disorder: apply pressure after removal and record it."
-        )
-    if patient.needle_phobia_or_fainting:
-        reminders.append("Needle phobia or fainting: treat lying down.")
-    if cautions.lesion_sites:
-        reminders.append("Skin-lesion sites (below): do not needle there.")
-    return reminders
-
-
 def _retention_context(session: TreatmentSession, settings: ClinicSettings, now) -> dict:
     limits = settings.retention_range
     elapsed = services.retention_elapsed(session, now)
@@ -225,7 +204,8 @@ def _draft_context(
         pending_warnings=[
             (item, _override_form_for(item, bound_override)) for item in cautions.unmet(session)
         ],
-        patient_cautions=patient_cautions(session.patient, cautions),
+        patient_cautions=cautions.reminders(),
+        consent_problem=consent_problem(session.patient, timezone.localdate()),
         lesion_sites=cautions.lesion_sites,
         show_incident=(
             session.needles_out_at is not None
@@ -294,7 +274,9 @@ def record_context(
         "notices": {section: notice} if notice else {},
         "saved": {section: saved} if saved else {},
         "focus_point": focus_point,
-        "can_add_addendum": session.is_signed and user.can(Capability.RECORD_SESSIONS),
+        "can_add_addendum": session.is_signed
+        and user.can(Capability.RECORD_SESSIONS)
+        and licence_problem(user, doing="adding to a record") is None,
     }
     bound = bound or {}
     if editable:

@@ -201,6 +201,28 @@ class Cautions:
             unmet.append(UnmetWarning(None, not_lying_down_warning(session)))
         return unmet
 
+    def reminders(self) -> list[str]:
+        """What the needling step reminds the practitioner of: each caution that
+        applies to this patient now, and the decision it needs."""
+        patient, reminders = self.patient, []
+        if patient.is_pregnant:
+            reminders.append(
+                "Pregnant: points traditionally avoided in pregnancy need a reason to go ahead."
+            )
+        if patient.has_implanted_device:
+            reminders.append("Implanted electrical device: no electroacupuncture.")
+        if patient.has_epilepsy:
+            reminders.append("Epilepsy: electroacupuncture needs a reason to go ahead.")
+        if patient.bleeding_risk:
+            reminders.append(
+                "Anticoagulants or bleeding disorder: apply pressure after removal and record it."
+            )
+        if patient.needle_phobia_or_fainting:
+            reminders.append("Needle phobia or fainting: treat lying down.")
+        if self.lesion_sites:
+            reminders.append("Skin-lesion sites (below): do not needle there.")
+        return reminders
+
     def session_problems(self, session: TreatmentSession) -> list[str]:
         """The cautions that need a decision before signing (besides overrides)."""
         problems = []

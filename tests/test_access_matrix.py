@@ -1227,8 +1227,8 @@ PLANTED = {
 
 def plant_clinical_values(o):
     from patients.models import Patient
-    from sessions.models import Addendum, AdverseEvent, TreatmentSession, WarningOverride
-    from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory
+    from sessions.models import Addendum, AdverseEvent, WarningOverride
+    from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, sign
 
     Patient.objects.filter(pk__in=[o.patient_a.pk, o.patient_b.pk]).update(
         has_implanted_device=True,
@@ -1260,9 +1260,7 @@ def plant_clinical_values(o):
             severity=AdverseEvent.Severity.choices[0][0],
             action_taken=PLANTED["adverse_action"],
         )
-        TreatmentSession.objects.filter(pk=session.pk).update(
-            signed_at=timezone.now(), signed_by=o.practitioner.user
-        )
+        sign(session, by=o.practitioner.user)
         Addendum.objects.create(
             session=session, author=o.practitioner.user, reason="r", text=PLANTED["addendum_text"]
         )

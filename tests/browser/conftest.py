@@ -101,6 +101,6 @@ def reference_data(live_server):
         safety.load_safety_data(apps, None)
     # Version 1 of the consent text, loaded by a migration too.
     consent_text = importlib.import_module(
-        "patients.migrations.0006_consent_text_v1_and_append_only_consents"
+        "patients.migrations.0007_consent_text_v1_and_append_only_consents"
     )
     consent_text.add_version_1(apps, None)

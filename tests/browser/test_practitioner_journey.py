@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -120,6 +121,20 @@ def test_a_practitioner_records_and_signs_a_treatment(
     expect(page.get_by_test_id("overrides")).to_contain_text("Thick trapezius")
     expect(page.get_by_test_id("needles-inserted")).to_contain_text("8 (one per point")
 
+    # No consent on file yet: the needles cannot go in. The practitioner records
+    # Maria's consent (a typed name she confirms) and comes back to the record.
+    page.get_by_label("Patient's position").select_option("prone")
+    page.get_by_role("button", name="Needles in").click()
+    expect(page.locator("#section-needling")).to_contain_text("No informed consent on file")
+    page.get_by_test_id("consent-needed").get_by_role("link", name="Record the consent").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Informed consent")
+    page.get_by_label("Typed full name, confirmed by the signer").check()
+    page.get_by_label("Signer's full name").fill("Maria Lombard")
+    page.get_by_label("The signer has read the consent text").check()
+    page.get_by_test_id("consent-form").get_by_role("button").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Treatment record · Maria Lombard")
+    expect(page.get_by_test_id("consent-needed")).to_have_count(0)
+
     # Needles in, lying down: the server's time, and a running timer.
     page.get_by_label("Patient's position").select_option("prone")
     page.get_by_role("button", name="Needles in").click()
@@ -127,9 +142,18 @@ def test_a_practitioner_records_and_signs_a_treatment(
     expect(page.get_by_test_id("retention-elapsed")).to_have_text(re.compile(r"^00:0\d \(min:s\)$"))
 
     # Twenty-five minutes pass (moved back in the database), and the page says so.
+    # The consent, recorded just before, moves back with the needles: consents
+    # refuse UPDATE, so this time travel runs in replica mode (the test's superuser).
     TreatmentSession.objects.filter(pk=session.pk).update(
         needles_in_at=timezone.now() - datetime.timedelta(minutes=25)
     )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE patients_consent SET given_at = given_at - interval '30 minutes'"
+            " WHERE patient_id = %s",
+            [maria.pk],
+        )
     page.reload()
     expect(page.get_by_test_id("retention-elapsed")).to_have_text(re.compile(r"^25:\d\d"))
     expect(page.get_by_test_id("retention-alert")).to_have_text(

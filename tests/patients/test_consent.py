@@ -408,3 +408,21 @@ def test_generate_scale_data_clear_may_still_empty_the_consents(patient_a):
         clear_clinic_data()  # turns the guards off for its own transaction
         assert not Consent.objects.exists()
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("next_url", "back_to"),
+    [
+        ("/records/5b1c9a0e-0000-4000-8000-000000000000/", True),
+        ("https://evil.example/records/", False),
+        ("//evil.example/", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_it_returns_to_the_page_that_asked_only_on_this_site(
+    client_for, practitioner, patient_a, next_url, back_to
+):
+    r = client_for(practitioner.user).post(f"{url(patient_a)}?next={next_url}", typed())
+    assert r.status_code == 302
+    assert r["Location"] == (next_url if back_to else url(patient_a))

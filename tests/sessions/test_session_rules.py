@@ -199,7 +199,9 @@ def test_opening_and_signing_the_record_moves_the_visit_along(practitioner, fron
     from tests.factories.scheduling import AppointmentFactory
 
     appointment = AppointmentFactory(practitioner=practitioner)
-    ConsentFactory(patient=appointment.patient)
+    ConsentFactory(
+        patient=appointment.patient, given_at=timezone.now() - datetime.timedelta(days=1)
+    )
     booking.change_status(appointment=appointment, status="arrived", by=front_desk)
     session = services.start_session(
         patient=appointment.patient,
