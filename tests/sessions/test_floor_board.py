@@ -17,7 +17,7 @@ from tests.factories.scheduling import RoomFactory
 from tests.factories.sessions import TreatmentSessionFactory
 
 NOW = datetime.datetime(2030, 1, 7, 10, 30, tzinfo=datetime.UTC)
-DEFAULT = SimpleNamespace(retention_min_minutes=20, retention_max_minutes=30)
+DEFAULT = ClinicSettings(retention_min_minutes=20, retention_max_minutes=30)
 URL = "/records/floor/"
 
 
@@ -82,7 +82,7 @@ def test_each_room_is_a_row_with_its_sessions_and_a_status_text():
 
 def test_the_thresholds_come_from_the_clinic_settings():
     room = fake_room(1, "Room 1")
-    settings = SimpleNamespace(retention_min_minutes=15, retention_max_minutes=25)
+    settings = ClinicSettings(retention_min_minutes=15, retention_max_minutes=25)
     rows = board_rows(
         now=NOW, rooms=[room], sessions=[fake_session(room, seconds=16 * 60)], settings=settings
     )
