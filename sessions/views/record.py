@@ -144,4 +144,10 @@ def points(request):
         if query
         else []
     )
-    return render(request, "sessions/record_points.html", {"points": found, "query": query})
+    # Two typeaheads may share a page (placement, lesion site): option ids stay unique.
+    prefix = "lesion-option" if request.GET.get("list") == "lesion" else "point-option"
+    return render(
+        request,
+        "sessions/record_points.html",
+        {"points": found, "query": query, "prefix": prefix},
+    )

@@ -226,3 +226,37 @@ def test_points_are_entered_from_the_keyboard(page, live_server, practitioner, m
     page.get_by_role("button", name="Add placement").click()
     expect(page.get_by_test_id("placement-row")).to_have_count(2)
     expect(page.get_by_test_id("needles-inserted")).to_contain_text("2 (one per point")
+
+
+def test_a_lesion_site_is_chosen_with_the_point_typeahead_and_then_warns(
+    page, live_server, practitioner, maria
+):
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
+    login(page, live_server, practitioner.user.email, PASSWORD)
+    page.goto(f"{live_server.url}/records/{session.uuid}/")
+
+    sites = page.get_by_test_id("lesion-sites")
+    sites.locator("summary").click()
+    code = sites.get_by_role("combobox", name="Point at the site")
+    code.press_sequentially("bl25", delay=40)
+    options = sites.get_by_role("listbox").get_by_role("option")
+    expect(options.first).to_contain_text("BL25 Dachangshu")
+    code.press("ArrowDown")
+    code.press("Enter")
+    expect(code).to_have_value("BL25")
+    sites.get_by_label("Left or right").select_option("left")
+    sites.get_by_label("What is there").fill("Eczema, weeping")
+    sites.get_by_role("button", name="Record the site").click()
+    expect(page.get_by_test_id("lesion-site")).to_contain_text("BL25 left: Eczema, weeping")
+    expect(page.get_by_test_id("needling-cautions")).to_contain_text("Skin-lesion sites")
+
+    # Placing BL25 on the left now asks for a reason.
+    form = page.get_by_test_id("placement-form")
+    form.get_by_role("combobox", name="Point").fill("BL25")
+    form.get_by_label("Side").select_option("left")
+    form.get_by_label("Depth (mm)").fill("10")
+    form.get_by_role("button", name="Add placement").click()
+    expect(page.get_by_test_id("override-warnings")).to_contain_text(
+        "falls on a recorded skin-lesion site"
+    )
+    expect(page.get_by_test_id("placement-row")).to_have_count(0)
