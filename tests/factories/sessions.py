@@ -38,6 +38,8 @@ def sign(session: TreatmentSession, by=None, at=None) -> TreatmentSession:
 class TreatmentSessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = TreatmentSession
+        # The consent hook below writes a Consent, not the session: no save after it.
+        skip_postgeneration_save = True
 
     patient = factory.SubFactory(PatientFactory)
     practitioner = factory.SubFactory(PractitionerFactory)
