@@ -64,6 +64,15 @@ BEGIN
   RETURN NEW;
 END $$;
 
+-- Checked when what was needled changes, not when sign-off copies the point and
+-- needle into the row (migration 0008): records placed under older rules keep
+-- reading as they were and can still be signed and backfilled.
+DROP TRIGGER placement_side_fits_point ON treatment_sessions_needleplacement;
+CREATE TRIGGER placement_side_fits_point
+  BEFORE INSERT OR UPDATE OF acupoint_id, side, needle_id, depth_mm, points_needled, named_points, ashi_location
+  ON treatment_sessions_needleplacement
+  FOR EACH ROW EXECUTE FUNCTION placement_side_fits_point();
+
 CREATE OR REPLACE FUNCTION refuse_truncate_clinical() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'TRUNCATE of % refused: it holds clinical records, which are never deleted', TG_TABLE_NAME
@@ -82,6 +91,25 @@ CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON treatment_sessions_skinlesions
 """
 
 REVERSE = """
+DROP TRIGGER placement_side_fits_point ON treatment_sessions_needleplacement;
+CREATE OR REPLACE FUNCTION placement_side_fits_point() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  point treatment_sessions_acupoint;
+BEGIN
+  SELECT * INTO point FROM treatment_sessions_acupoint WHERE id = NEW.acupoint_id;
+  IF point.kind = 'ashi' THEN
+    IF btrim(NEW.ashi_location) = '' THEN
+      RAISE EXCEPTION 'an Ashi point needs its location' USING ERRCODE = 'check_violation';
+    END IF;
+  ELSIF point.is_midline AND NEW.side <> 'midline' THEN
+    RAISE EXCEPTION '% lies on the midline and takes no side', point.code USING ERRCODE = 'check_violation';
+  ELSIF NOT point.is_midline AND NEW.side = 'midline' THEN
+    RAISE EXCEPTION '% needs a side: left, right or bilateral', point.code USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER placement_side_fits_point BEFORE INSERT OR UPDATE ON treatment_sessions_needleplacement
+  FOR EACH ROW EXECUTE FUNCTION placement_side_fits_point();
 DROP TRIGGER refuse_truncate ON treatment_sessions_skinlesionsite;
 DROP FUNCTION refuse_truncate_clinical();
 DROP TRIGGER lesion_site_kept ON treatment_sessions_skinlesionsite;

@@ -69,3 +69,43 @@ def test_the_migration_backfills_records_signed_before_it(practitioner):
             [tuple(trigger for _, trigger in migration.GUARDS)],
         )
         assert cursor.fetchone() == (0,)
+
+
+def placed_under_older_rules(session):
+    """EX-B2 with no levels and a side on EX-B8: what the app accepted before
+    migration 0005 (inserted past today's placement trigger, as old rows were)."""
+    from sessions.models import NeedlePlacement
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks before ALTER
+        cursor.execute(
+            "ALTER TABLE treatment_sessions_needleplacement DISABLE TRIGGER placement_side_fits_point"
+        )
+    old = [
+        NeedlePlacementFactory(session=session, acupoint=point("EX-B2"), side="bilateral"),
+        NeedlePlacementFactory(session=session, acupoint=point("EX-B8"), side="left"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "ALTER TABLE treatment_sessions_needleplacement ENABLE TRIGGER placement_side_fits_point"
+        )
+    assert NeedlePlacement.objects.filter(pk__in=[p.pk for p in old], named_points=[]).count() == 2
+    return old
+
+
+def test_records_placed_under_older_rules_are_backfilled_and_signed(practitioner):
+    signed = TreatmentSessionFactory(practitioner=practitioner)
+    old_signed = placed_under_older_rules(signed)
+    sign(signed)
+    strip_copies(signed)
+    with connection.schema_editor() as editor:
+        migration.backfill(None, editor)  # the migration does not trip on them
+    for placement in old_signed:
+        placement.refresh_from_db()
+    assert [p.signed_point_code for p in old_signed] == ["EX-B2", "EX-B8"]
+
+    draft = TreatmentSessionFactory(practitioner=practitioner)
+    placed_under_older_rules(draft)
+    sign(draft)  # signing copies into the rows without re-judging what was placed
+    assert draft.is_signed
