@@ -18,6 +18,23 @@ from django.conf import settings
 from django.db.models import Sum
 
 
+def client_ip(request) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the address a login attempt came from.
+
+    Behind CLINIC_TRUSTED_PROXIES reverse proxies, REMOTE_ADDR is the nearest
+    proxy's, the same for everyone: counting failures per that address would let
+    anyone lock the whole clinic out. Each trusted proxy appends the address it
+    saw to X-Forwarded-For, so the client is the entry that many places from the
+    right; entries further left are whatever the client sent, and ignored."""
+    proxies = settings.CLINIC_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [address for address in forwarded if address]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
 def normalise_identifier(value) -> str:
     """An e-mail address as it is counted and looked up: trimmed, lower case."""
     return str(value or "").strip().lower()

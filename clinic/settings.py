@@ -211,6 +211,11 @@ if not 0 < AXES_FAILURE_LIMIT <= AXES_ADDRESS_FAILURE_LIMIT:
 AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "accounts.throttling.ClinicAxesHandler"
+# How many reverse proxies stand in front of the app and append to X-Forwarded-For
+# (0: clients connect directly). Behind a proxy, set it: otherwise every login
+# comes from the proxy's address and the per-address limit would lock everyone out.
+CLINIC_TRUSTED_PROXIES = env.int("CLINIC_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.throttling.axes_username"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True

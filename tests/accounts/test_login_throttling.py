@@ -115,3 +115,35 @@ def test_a_password_reset_in_another_case_reaches_the_account(client, front_desk
     r = client.post("/accounts/password/reset/", {"email": front_desk.email.swapcase()})
     assert r.status_code == 302
     assert [m.to for m in mail.outbox] == [[front_desk.email]]
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_one_clients_spray_does_not_lock_the_clinic_out(
+    client, front_desk, settings
+):
+    """Every request comes from the proxy's address; the client's is the one the
+    proxy appended to X-Forwarded-For (anything the client put before it is ignored)."""
+    settings.CLINIC_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        client.post(
+            URL,
+            {"username": f"guess{n}@clinic.test", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.9",  # forged first entry
+            **proxy,
+        )
+    attacker = client.post(
+        URL,
+        {"username": front_desk.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+        **proxy,
+    )
+    assert attacker.status_code == 429  # the client that sprayed is locked...
+    client.logout()
+    colleague = client.post(
+        URL,
+        {"username": front_desk.email, "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+        **proxy,
+    )
+    assert colleague.status_code == 302  # ...not everyone behind the same proxy
