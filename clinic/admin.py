@@ -17,6 +17,7 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
                 "fields": [
                     "retention_min_minutes",
                     "retention_max_minutes",
+                    "caution_depth_mm",
                     "review_after_sessions",
                 ]
             },

@@ -51,10 +51,15 @@ RECOMMENDATION_LABELS = dict(Recommendation.choices)
 
 def point_name(placement: NeedlePlacement) -> str:
     """'BL23 Shenshu', or 'a tender (Ashi) point, 2 cm left of L4': as at sign-off
-    (the copies of migration 0004), however the catalogue changed since."""
+    (the copies of migration 0008), however the catalogue changed since."""
     if placement.ashi_location.strip():
         return f"a tender (Ashi) point, {placement.ashi_location.strip()}"
-    return f"{placement.point_code} {placement.point_name}"
+    name = f"{placement.point_code} {placement.point_name}"
+    if placement.named_points:
+        return f"{name} at {join_words(list(placement.named_points))}"
+    if placement.points_needled > 1:
+        return f"{name}, {placement.points_needled} points"
+    return name
 
 
 def placement_words(placement: NeedlePlacement) -> str:

@@ -514,7 +514,7 @@ class NeedlePlacement(models.Model):
 
     @property
     def needle_label(self) -> str:
-        if self.signed_needle_make:
+        if self.signed_needle_length_mm is not None:
             return f"{self.signed_needle_gauge_mm} × {self.signed_needle_length_mm} mm {self.signed_needle_make}"
         return str(self.needle)
 

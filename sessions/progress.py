@@ -376,14 +376,15 @@ def points_used_most(patient, *, limit: int = 10) -> list[PointUse]:
     sessions that used them (one aggregate query)."""
     rows = (
         NeedlePlacement.objects.filter(session__patient=patient, session__signed_at__isnull=False)
-        .values("acupoint__code", "acupoint__pinyin", "acupoint__kind", "acupoint__sort_order")
+        # The code and name as signed (the catalogue may have changed since).
+        .values("signed_point_code", "signed_point_name", "acupoint__kind", "acupoint__sort_order")
         .annotate(sessions=Count("session", distinct=True))
         .order_by("-sessions", "acupoint__sort_order")[:limit]
     )
     return [
         PointUse(
-            code=row["acupoint__code"],
-            pinyin=row["acupoint__pinyin"],
+            code=row["signed_point_code"],
+            pinyin=row["signed_point_name"],
             kind=row["acupoint__kind"],
             sessions=row["sessions"],
         )

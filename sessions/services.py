@@ -213,6 +213,9 @@ def remove_placement(*, placement: NeedlePlacement, by) -> None:
     if current.needles_in_at is not None:
         raise SessionError("Needles are in: placements can no longer be removed, only counted out.")
     code = placement.acupoint.code
+    # The reasons given for this needle go with it: a signed record lists
+    # only the overrides of needles actually placed.
+    WarningOverride.objects.filter(placement=placement).delete()
     placement.delete()
     _bump(current, [])
     _audit("sessions.placement.removed", current, by, acupoint=code)
@@ -440,6 +443,11 @@ def record_problems(
         consent := consent_problem(session.patient, session.session_date, at=session.needles_in_at)
     ):
         problems.append(consent)
+    problems += [
+        f"{p.acupoint.code}: {refusal}"
+        for p in placements
+        for refusal in placement_refusals(acupoint=p.acupoint, needle=p.needle, depth_mm=p.depth_mm)
+    ]
     if placements:
         if session.needles_in_at is None or session.needles_out_at is None:
             problems.append("Record needles in and needles out.")
@@ -469,7 +477,9 @@ def sign_session(*, session: TreatmentSession, by, version: int | None = None) -
     current = _locked(session, version)
     prefetch_related_objects(
         [current],
-        Prefetch("placements", queryset=NeedlePlacement.objects.select_related("acupoint")),
+        Prefetch(
+            "placements", queryset=NeedlePlacement.objects.select_related("acupoint", "needle")
+        ),
         "overrides",
     )
     problems = sign_problems(current, by)

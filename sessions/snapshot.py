@@ -23,11 +23,21 @@ COPIED_BY_DATABASE = [
 ]
 
 
+def current_lesion_sites(patient):
+    """The sites not to needle, reviewed with the other contraindications."""
+    from sessions.models import SkinLesionSite
+
+    return SkinLesionSite.objects.current().filter(patient=patient).select_related("acupoint")
+
+
 def sign_off(session, *, by, at=None) -> list[str]:
     """Set the signature and the app's part of the snapshot on ``session``;
     return the fields to save."""
     session.signed_at = at or timezone.now()
     session.signed_by = by
     session.signed_on = timezone.localdate(session.signed_at)
-    session.signed_flags = list(session.patient.clinical_flags)
+    session.signed_flags = [
+        *session.patient.clinical_flags,
+        *(f"Skin-lesion site: {site.label}" for site in current_lesion_sites(session.patient)),
+    ]
     return ["signed_at", "signed_by", "signed_on", "signed_flags"]

@@ -236,7 +236,10 @@ def lesion_add(request, session):
     form = build_form("lesion_form", session, request.POST)
     if not form.is_valid():
         return respond(request, session, "needling", bound={"lesion_form": form})
-    services.add_lesion_site(session=session, data=form.cleaned_data, by=request.user)
+    try:
+        services.add_lesion_site(session=session, data=form.cleaned_data, by=request.user)
+    except SessionError as error:
+        return respond(request, session, "needling", errors=_error_messages(error))
     return respond(request, session, "needling", saved="Skin-lesion site recorded.")
 
 

@@ -508,3 +508,36 @@ def test_sign_off_asks_for_consent_as_it_stood_when_the_needles_went_in(practiti
         + datetime.timedelta(minutes=25),
     )
     assert any("consent" in p for p in problems(session, practitioner.user))
+
+
+def test_the_clinic_admin_sets_the_caution_depth(client_for, clinic_admin):
+    ClinicSettings.load()
+    page = client_for(clinic_admin).get("/admin/clinic/clinicsettings/1/change/")
+    assert 'name="caution_depth_mm"' in page.content.decode()
+
+
+def test_a_signed_record_shows_jiaji_levels_and_the_lesion_sites_reviewed(
+    client_for, practitioner, draft
+):
+    SkinLesionSiteFactory(patient=draft.patient, acupoint=point("BL25"), side="left")
+    services.add_placement(
+        session=draft,
+        data=data("EX-B2", named_points=["L4", "L5"], points_needled=2),
+        by=practitioner.user,
+    )
+    retained(draft, practitioner.user)
+    services.sign_session(session=draft, by=practitioner.user)
+    draft.refresh_from_db()
+    assert "Skin-lesion site: BL25 left: Eczema left lower back" in draft.signed_flags
+    for path in (url(draft, "record"), url(draft, "print")):
+        page = client_for(practitioner.user).get(path).content.decode()
+        assert "EX-B2</strong> Jiaji" in page and "L4, L5" in page
+
+
+def test_removing_a_placement_takes_its_override_with_it(practitioner, draft):
+    Patient.objects.filter(pk=draft.patient_id).update(is_pregnant=True)
+    placed = services.add_placement(
+        session=draft, data=data("SP6", "left"), by=practitioner.user, override_reason="Asked"
+    )
+    services.remove_placement(placement=placed, by=practitioner.user)
+    assert not WarningOverride.objects.filter(session=draft).exists()
