@@ -65,6 +65,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
             if not _caused_by_the_database(error):
                 raise
             return service_unavailable(request, error)
+        except (OperationalError, InterfaceError) as error:
+            # The first save of a new session (must_create) raises it as it is.
+            return service_unavailable(request, error)
 
 
 @receiver(got_request_exception)

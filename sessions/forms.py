@@ -10,6 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from clinic.models import ClinicSettings
 from sessions import bodychart
 from sessions.catalogue import JIAJI_LEVELS, point_key
 from sessions.models import (
@@ -583,10 +584,10 @@ class NeedlesOutForm(forms.Form):
     )
     pressure_applied = forms.BooleanField(label="Pressure applied after removal", required=False)
 
-    def __init__(self, *args, session: TreatmentSession, limits: tuple[int, int], **kwargs):
+    def __init__(self, *args, session: TreatmentSession, settings: ClinicSettings, **kwargs):
         super().__init__(*args, **kwargs)
         self.session = session
-        self.limits = limits
+        self.settings = settings
 
     def would_be_minutes(self, now=None) -> int | None:
         if self.session.needles_in_at is None:
@@ -597,16 +598,15 @@ class NeedlesOutForm(forms.Form):
     def clean(self):
         data = super().clean()
         minutes = self.would_be_minutes()
-        low, high = self.limits
         if (
-            minutes is not None
-            and not low <= minutes <= high
+            self.settings.retention_outside(minutes)
             and not data.get("retention_reason", "").strip()
         ):
+            low, high = self.settings.retention_range
             self.add_error(
                 "retention_reason",
-                f"The retention would be {minutes} minutes, outside the clinic's {low}–{high}: "
-                "say why (patient request, dizziness, EA protocol, …).",
+                f"The retention would be {minutes} minute{'s' if minutes != 1 else ''}, outside "
+                f"the clinic's {low}–{high}: say why (patient request, dizziness, EA protocol, …).",
             )
         return data
 

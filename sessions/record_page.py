@@ -106,8 +106,8 @@ def build_form(name: str, session: TreatmentSession, data=None, *, settings=None
         initial = {"patient_position": session.patient_position}
         return NeedlesInForm(data, initial=initial, auto_id="in_%s")
     if name == "out_form":
-        limits = (settings or ClinicSettings.load()).retention_range
-        return NeedlesOutForm(data, session=session, limits=limits, auto_id="out_%s")
+        settings = settings or ClinicSettings.load()
+        return NeedlesOutForm(data, session=session, settings=settings, auto_id="out_%s")
     if name == "after_form":
         return AfterRemovalForm(data, instance=session, auto_id="after_%s")
     if name == "incident_form":

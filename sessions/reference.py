@@ -84,9 +84,13 @@ def change_needle(*, needle: Needle, by, data: dict) -> Needle:
 def add_pregnancy_caution(*, by, acupoint: Acupoint, reason: str) -> PregnancyCautionPoint:
     if PregnancyCautionPoint.objects.filter(acupoint=acupoint).exists():
         raise ReferenceDataError(f"{acupoint.code} is already on the pregnancy list.")
-    caution = PregnancyCautionPoint.objects.create(
-        acupoint=acupoint, reason=" ".join(reason.split())
-    )
+    try:
+        with transaction.atomic():  # two people adding the same point at once
+            caution = PregnancyCautionPoint.objects.create(
+                acupoint=acupoint, reason=" ".join(reason.split())
+            )
+    except IntegrityError as error:
+        raise ReferenceDataError(f"{acupoint.code} is already on the pregnancy list.") from error
     record(
         "sessions.pregnancy_caution.added", actor=by, obj=caution, data={"acupoint": acupoint.code}
     )
