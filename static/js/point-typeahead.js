@@ -37,17 +37,54 @@
     input.removeAttribute("aria-activedescendant");
   }
 
+  // The fields only some points need (Ashi's location and region, Jiaji's
+  // levels, how many of a multi-point extra's points): shown for a chosen point
+  // that needs them, and always when they hold a value or an error. Without
+  // JS they all stay visible.
+  function showPointFields(form, opt) {
+    if (!form) return;
+    var kind = opt ? opt.getAttribute("data-kind") : null;
+    var named = opt ? opt.getAttribute("data-named") === "1" : false;
+    var many = opt ? Number(opt.getAttribute("data-points") || "1") > 1 : false;
+    var wanted = { ashi: kind === "ashi", levels: named, points: many && !named };
+    form.querySelectorAll("[data-point-field]").forEach(function (group) {
+      var inUse = group.querySelector(".is-invalid, .invalid-feedback") !== null ||
+        Array.prototype.some.call(group.querySelectorAll("input, select"), function (field) {
+          return field.tagName === "SELECT" ? field.selectedOptions.length > 0 && field.value !== "" : field.value !== "";
+        });
+      group.hidden = !(opt === undefined || wanted[group.getAttribute("data-point-field")] || inUse);
+    });
+  }
+
+  function initPointFields(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("form[data-point-fields]").forEach(function (form) {
+      showPointFields(form, null);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initPointFields(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { initPointFields(event.target); });
+  // A code typed by hand (no option chosen): show every field, the server judges.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches("[data-point-typeahead]") && input.value !== input.getAttribute("data-chosen")) {
+      showPointFields(input.form, undefined);
+    }
+  });
+
   function choose(input, list, opt) {
     var form = input.form;
     var midline = opt.getAttribute("data-midline") === "1";
     var ashi = opt.getAttribute("data-kind") === "ashi";
     input.value = opt.getAttribute("data-code");
+    input.setAttribute("data-chosen", input.value);
     close(input, list);
     var side = form ? form.querySelector('[name="side"]') : null;
     if (side) {
       if (midline) side.value = "midline";
       else if (side.value === "midline") side.value = "";
     }
+    showPointFields(form, opt);
     var next = ashi ? form.querySelector('[name="ashi_location"]') : midline ? form.querySelector('[name="needle"]') : side;
     (next || input).focus();
   }

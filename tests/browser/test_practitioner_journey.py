@@ -260,3 +260,28 @@ def test_a_lesion_site_is_chosen_with_the_point_typeahead_and_then_warns(
         "falls on a recorded skin-lesion site"
     )
     expect(page.get_by_test_id("placement-row")).to_have_count(0)
+
+
+def test_the_fields_a_point_needs_appear_when_it_is_chosen(page, live_server, practitioner, maria):
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
+    login(page, live_server, practitioner.user.email, PASSWORD)
+    page.goto(f"{live_server.url}/records/{session.uuid}/")
+    form = page.get_by_test_id("placement-form")
+    expect(form.get_by_label("Jiaji levels")).to_be_hidden()
+    expect(form.get_by_label("Ashi point location")).to_be_hidden()
+
+    code = form.get_by_role("combobox", name="Point")
+    options = form.get_by_role("listbox", name="Matching points").get_by_role("option")
+    code.press_sequentially("EX-B2", delay=40)
+    expect(options.first).to_contain_text("EX-B2 Jiaji")
+    code.press("ArrowDown")
+    code.press("Enter")
+    expect(form.get_by_label("Jiaji levels")).to_be_visible()
+    expect(form.get_by_label("Ashi point location")).to_be_hidden()
+    form.get_by_label("Side").select_option("bilateral")
+    form.get_by_label("Jiaji levels").select_option(["L4", "L5"])
+    form.get_by_label("Depth (mm)").fill("15")
+    form.get_by_label("Angle").select_option("oblique")
+    form.get_by_role("button", name="Add placement").click()
+    expect(page.get_by_test_id("placement-row")).to_contain_text("L4, L5")
+    expect(page.get_by_test_id("needles-inserted")).to_contain_text("4 (one per point")
