@@ -35,3 +35,25 @@ def test_every_needled_demo_patient_had_consent_first_and_a_second_run_adds_none
     count = Consent.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert Consent.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_returning_patients_have_consent_and_first_timers_not_yet():
+    from scheduling.models import Appointment
+
+    call_command("seed_demo", stdout=StringIO())
+    today = timezone.localdate()
+    seen_before = set(
+        Appointment.objects.filter(start_at__date__lt=today).values_list("patient_id", flat=True)
+    )
+    consented = set(Consent.objects.values_list("patient_id", flat=True))
+    assert seen_before <= consented
+    first_timers = (
+        set(
+            Appointment.objects.filter(start_at__date__gte=today).values_list(
+                "patient_id", flat=True
+            )
+        )
+        - seen_before
+    )
+    assert not first_timers & consented
