@@ -523,7 +523,9 @@ def add_lesion_site(*, session: TreatmentSession, data: dict, by) -> SkinLesionS
         description=data["description"].strip(),
         recorded_by=by,
     )
-    _audit("patients.lesion_site.added", current, by)
+    # Named like any change of clinical flags: the action itself must not tell
+    # non-clinical readers of the trail that this patient has a lesion.
+    _audit("patients.clinical_flags.changed", current, by)
     return site
 
 
@@ -538,7 +540,7 @@ def resolve_lesion_site(*, session: TreatmentSession, site_id: int, by) -> None:
     )
     if not updated:
         raise SessionError("That skin-lesion site is not on this patient's record, or is resolved.")
-    _audit("patients.lesion_site.resolved", current, by)
+    _audit("patients.clinical_flags.changed", current, by)
 
 
 def retention_elapsed(session: TreatmentSession, now=None) -> timedelta | None:

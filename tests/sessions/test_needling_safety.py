@@ -112,7 +112,8 @@ def test_a_lesion_site_is_recorded_at_the_needling_step_and_warns(as_practitione
     assert "BL23 left: Eczema, weeping" in page  # shown at the needling step
     site = SkinLesionSite.objects.get()
     assert (site.patient, site.acupoint.code, site.side) == (draft.patient, "BL23", "left")
-    assert AuditEvent.objects.filter(action="patients.lesion_site.added").exists()
+    event = AuditEvent.objects.get(action="patients.clinical_flags.changed")
+    assert event.patient_id == draft.patient_id and event.data == {}  # no clinical fact in it
 
     refused = as_practitioner.post(url(draft, "placement-add"), placement("BL23", "left"))
     assert "falls on a recorded skin-lesion site" in refused.content.decode()
