@@ -13,7 +13,11 @@ from sessions.models import TreatmentSession
 def get_session_for_user(request, uuid) -> TreatmentSession:
     return get_object_or_404(
         TreatmentSession.objects.visible_to(request.user).select_related(
-            "patient", "practitioner__user", "appointment", "room", "signed_by"
+            "patient",
+            "practitioner__user",
+            "appointment__appointment_type",
+            "room",
+            "signed_by",
         ),
         uuid=uuid,
     )

@@ -9,7 +9,7 @@ sessions.safety (every needling caution).
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -146,24 +146,26 @@ DRAFT_FORMS = (
 
 
 def follow_up_booking_url(session: TreatmentSession, user) -> str | None:
-    """scheduling:book pre-filled for the follow-up: same practitioner, the
-    session date plus the interval, at the appointment's time (or 09:00)."""
+    """Find a time for the follow-up: the same patient, practitioner and
+    appointment type, from two days before the interval is up to a week after,
+    so the page lists the first free times near it; each opens the booking form
+    with the type, room and time filled in."""
     if not session.next_visit_in_days or session.patient.is_archived:
         return None
-    if not (user.can(Capability.BOOK_APPOINTMENTS) or user.can(Capability.EDIT_OWN_APPOINTMENTS)):
+    may_book = user.can(Capability.BOOK_APPOINTMENTS) or user.can(Capability.EDIT_OWN_APPOINTMENTS)
+    if not (may_book and user.can(Capability.VIEW_CALENDAR)):
         return None
-    day = session.session_date + timedelta(days=session.next_visit_in_days)
-    clock = (
-        timezone.localtime(session.appointment.start_at).time()
-        if session.appointment is not None
-        else time(9, 0)
-    )
+    due = session.session_date + timedelta(days=session.next_visit_in_days)
+    tomorrow = timezone.localdate() + timedelta(days=1)
     query = {
         "patient": session.patient.uuid,
         "practitioner": session.practitioner.uuid,
-        "start": f"{day:%Y-%m-%d}T{clock:%H:%M}",
+        "from_date": f"{max(due - timedelta(days=2), tomorrow):%Y-%m-%d}",
+        "to_date": f"{max(due + timedelta(days=7), tomorrow):%Y-%m-%d}",
     }
-    return f"{reverse('scheduling:book')}?{urlencode(query)}"
+    if session.appointment is not None:
+        query["appointment_type"] = session.appointment.appointment_type.uuid
+    return f"{reverse('scheduling:find')}?{urlencode(query)}"
 
 
 def alert_level(minutes: int | None, limits: tuple[int, int]) -> str:

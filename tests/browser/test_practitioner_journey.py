@@ -285,3 +285,38 @@ def test_the_fields_a_point_needs_appear_when_it_is_chosen(page, live_server, pr
     form.get_by_role("button", name="Add placement").click()
     expect(page.get_by_test_id("placement-row")).to_contain_text("L4, L5")
     expect(page.get_by_test_id("needles-inserted")).to_contain_text("4 (one per point")
+
+
+def test_the_follow_up_is_booked_from_the_record_at_a_free_time_near_the_interval(
+    page, live_server, practitioner, maria, appointment
+):
+    """The follow-up in 7 days: Find a time lists the free times near it for the
+    same type and practitioner, and the booking form comes filled in."""
+    from scheduling.models import Appointment
+    from tests.factories.scheduling import RoomFactory, WorkingHoursFactory
+
+    for weekday in range(7):
+        WorkingHoursFactory(practitioner=practitioner, weekday=weekday)
+    RoomFactory(name="Room 2")
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
+    TreatmentSession.objects.filter(pk=session.pk).update(appointment=appointment)
+    login(page, live_server, practitioner.user.email, PASSWORD)
+    page.goto(f"{live_server.url}/records/{session.uuid}/")
+
+    followup = page.locator("#section-followup")
+    followup.get_by_label("Next visit in (days)").fill("7")
+    followup.get_by_role("button", name=re.compile("Save")).click()
+    page.get_by_test_id("book-follow-up").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Find a time")
+    first = page.get_by_role("link", name=re.compile("Book")).first
+    expect(first).to_be_visible()
+    first.click()
+    due = session.session_date + datetime.timedelta(days=7)
+    expect(page.get_by_label("Appointment type")).not_to_have_value("")
+    expect(page.get_by_label("Room")).not_to_have_value("")
+    page.get_by_role("button", name=re.compile("^Book")).click()
+    booked = Appointment.objects.exclude(pk=appointment.pk).get(patient=maria)
+    assert booked.appointment_type == appointment.appointment_type
+    day = timezone.localdate(booked.start_at)
+    assert due - datetime.timedelta(days=2) <= day <= due + datetime.timedelta(days=7)

@@ -216,19 +216,25 @@ def test_the_follow_up_is_saved_and_offers_to_book_the_next_visit(
     page = response.content.decode()
     link = page.split('data-testid="book-follow-up"')[0].rsplit('href="', 1)[1].split('"')[0]
     query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
-    assert urlsplit(link).path == reverse("scheduling:book")
+    # Find a time, near the interval, for the same patient, practitioner and type:
+    # it lists the first free times, each opening the booking form filled in.
+    assert urlsplit(link).path == reverse("scheduling:find")
     assert query == {
         "patient": [str(draft.patient.uuid)],
         "practitioner": [str(practitioner.uuid)],
-        "start": ["2030-01-14T14:30"],
+        "appointment_type": [str(appointment.appointment_type.uuid)],
+        "from_date": ["2030-01-12"],
+        "to_date": ["2030-01-21"],
     }
+    assert as_practitioner.get(link.replace("&amp;", "&")).status_code == 200
 
 
-def test_a_follow_up_without_an_appointment_is_booked_at_nine(as_practitioner, draft):
+def test_a_follow_up_without_an_appointment_searches_from_the_interval(as_practitioner, draft):
     as_practitioner.post(url(draft, "follow-up"), follow_up(draft, next_visit_in_days="3"))
     page = as_practitioner.get(url(draft, "record")).content.decode()
-    expected = (draft.session_date + datetime.timedelta(days=3)).isoformat()
-    assert f"start={expected}T09%3A00" in page
+    due = draft.session_date + datetime.timedelta(days=3)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert f"from_date={max(due - datetime.timedelta(days=2), tomorrow).isoformat()}" in page
 
 
 @pytest.mark.parametrize(
