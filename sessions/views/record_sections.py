@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, ProgrammingError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -309,6 +309,11 @@ def sign(request, session):
         )
     except SessionError as error:
         return respond(request, session, "sign", errors=_error_messages(error))
+    except (IntegrityError, ProgrammingError) as error:
+        # PostgreSQL's own signing guards (licence, snapshot) refused it: the
+        # checklist should have said so first; say it now rather than fail.
+        refusal = str(error).splitlines()[0]
+        return respond(request, session, "sign", errors=[f"The record was not signed: {refusal}."])
     messages.success(request, "Record signed. It can no longer change: corrections are addenda.")
     return _go_to(request, record_url(session))
 

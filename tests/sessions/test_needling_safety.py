@@ -542,3 +542,23 @@ def test_removing_a_placement_takes_its_override_with_it(practitioner, draft):
     )
     services.remove_placement(placement=placed, by=practitioner.user)
     assert not WarningOverride.objects.filter(session=draft).exists()
+
+
+def test_a_signature_the_database_refuses_is_a_message_not_an_error(
+    as_practitioner, practitioner, draft
+):
+    """sign_problems is the first judge; PostgreSQL's signing guard the last. A
+    licence that expired between the two (forced here by a plain UPDATE of the
+    practitioner, past the checklist's cache) is refused with a message."""
+    from unittest import mock
+
+    NeedlePlacementFactory(session=draft)
+    retained(draft, practitioner.user)
+    Practitioner = type(practitioner)
+    Practitioner.objects.filter(pk=practitioner.pk).update(
+        licence_expiry=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    with mock.patch("sessions.services.sign_problems", return_value=[]):
+        response = as_practitioner.post(url(draft, "sign"), {"version": draft.version})
+    assert "The record was not signed" in response.content.decode()
+    assert not TreatmentSession.objects.get(pk=draft.pk).is_signed
