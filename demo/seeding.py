@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
 from demo.consents import seed_consents
+from demo.protocols import seed_protocols
 from demo.records import seed_records
 from demo.schedule import seed_schedule
 from patients.models import Patient
@@ -581,6 +582,8 @@ def seed_demo() -> SeedResult:
     created["signed_records"] = seed_records(rng=random.Random(SEED + 2))  # noqa: S311
     # Issue 11: consent on file before each demo patient's first needling (demo/consents.py).
     created["consents"] = seed_consents()
+    # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
+    created["protocols"] = seed_protocols(Practitioner.objects.get(user__email=PRACTITIONER_EMAIL))
 
     totals = {
         "patients": len(specs),
