@@ -32,11 +32,17 @@ CANCEL_REASONS = ("Unwell", "Work commitment", "Childcare", "Car broke down", "F
 
 
 def seed_schedule(
-    *, clinic_name: str, today: date, now: datetime, rng: random.Random
+    *,
+    clinic_name: str,
+    clinic_address: str,
+    clinic_phone: str,
+    today: date,
+    now: datetime,
+    rng: random.Random,
 ) -> dict[str, int]:
     clinic = ClinicSettings.load()
-    clinic.name = clinic_name
-    clinic.save(update_fields=["name"])
+    clinic.name, clinic.address, clinic.phone = clinic_name, clinic_address, clinic_phone
+    clinic.save(update_fields=["name", "address", "phone"])
     rooms = [Room.objects.get_or_create(name=name)[0] for name in ROOMS]
     types = [
         AppointmentType.objects.get_or_create(

@@ -215,3 +215,13 @@ def test_its_signed_records_obey_the_licence_rule_and_keep_their_snapshot():
     assert not lapsed.licence_valid
     assert signed.filter(practitioner=lapsed).exists()
     assert lapsed not in _practitioners()
+
+
+@pytest.mark.django_db
+def test_the_demo_clinic_is_in_bristol_by_name_address_and_phone():
+    from clinic.models import ClinicSettings
+
+    seed()
+    clinic = ClinicSettings.load()
+    assert "Bristol" in clinic.name and "Bristol" in clinic.address
+    assert "London" not in clinic.address and clinic.phone.startswith("0117")
