@@ -81,7 +81,7 @@ def test_the_sign_section_summarises_what_will_be_signed(as_practitioner, treate
         "GV4 Mingmen No side (midline or group) 1",
         "BL40 Weizhong Left 1",
     ]
-    assert "4 in, 4 out" in shown
+    assert "4 needles, 4 removed" in shown
     assert "25 minutes" in shown
     assert "at BL40: Muscular calf: vessels well below 20 mm" in shown
     assert 'name="checked"' in page and "I have checked this record" in page
