@@ -5,6 +5,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from patients.models import Patient
 from practitioners.models import Practitioner
+from sessions.today import practitioner_day
 
 
 def home_context(user) -> tuple[str, dict]:
@@ -20,7 +21,13 @@ def home_context(user) -> tuple[str, dict]:
         return "portal/home.html", portal_home_context(patient)
     if user.role == Role.PRACTITIONER:
         practitioner = Practitioner.objects.filter(user=user).first()
-        return "home/practitioner.html", {"practitioner": practitioner, "today": today}
+        agenda = practitioner_day(practitioner, today)
+        return "home/practitioner.html", {
+            "practitioner": practitioner,
+            "today": today,
+            "rows": agenda.rows,
+            "walk_ins": agenda.walk_ins,
+        }
     if user.role == Role.FRONT_DESK:
         return "home/front_desk.html", {
             "today": today,

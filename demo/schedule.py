@@ -32,11 +32,17 @@ CANCEL_REASONS = ("Unwell", "Work commitment", "Childcare", "Car broke down", "F
 
 
 def seed_schedule(
-    *, clinic_name: str, today: date, now: datetime, rng: random.Random
+    *,
+    clinic_name: str,
+    clinic_address: str,
+    clinic_phone: str,
+    today: date,
+    now: datetime,
+    rng: random.Random,
 ) -> dict[str, int]:
     clinic = ClinicSettings.load()
-    clinic.name = clinic_name
-    clinic.save(update_fields=["name"])
+    clinic.name, clinic.address, clinic.phone = clinic_name, clinic_address, clinic_phone
+    clinic.save(update_fields=["name", "address", "phone"])
     rooms = [Room.objects.get_or_create(name=name)[0] for name in ROOMS]
     types = [
         AppointmentType.objects.get_or_create(
@@ -50,7 +56,9 @@ def seed_schedule(
         )[0]
         for name, minutes, buffer, colour, online in TYPES
     ]
-    practitioners = list(Practitioner.objects.active().order_by("licence_number"))
+    practitioners = list(
+        Practitioner.objects.active().select_related("user").order_by("licence_number")
+    )
     for practitioner in practitioners:
         if not WorkingHours.objects.filter(practitioner=practitioner).exists():
             WorkingHours.objects.bulk_create(
@@ -81,8 +89,13 @@ def seed_schedule(
                 appointments += _fill_session(
                     rng, day, start, end, practitioner, room, types, patients, now
                 )
+    # Her course is with the demo practitioner (practitioner@example.com), so the two
+    # demo logins meet: the first by licence number is another practitioner.
+    demo_practitioner = next(
+        (p for p in practitioners if p.user.email == "practitioner@example.com"), practitioners[0]
+    )
     if featured is not None:
-        _give_featured_patient_a_course(appointments, featured, practitioners[0], now)
+        _give_featured_patient_a_course(appointments, featured, demo_practitioner, now)
     Appointment.objects.bulk_create(appointments)
     return {"appointments": len(appointments)}
 
@@ -130,7 +143,7 @@ def _appointment(rng, practitioner, room, kind, start, patient, now):
 
 
 def _give_featured_patient_a_course(appointments, patient, practitioner, now):
-    """patient@example.com: weekly follow-ups with the demo practitioner, past and future."""
+    """patient@example.com: weekly follow-ups (Tuesdays) with the demo practitioner, past and future."""
     own = [a for a in appointments if a.practitioner_id == practitioner.id and a.is_active]
     weekly, last_week = [], None
     for appointment in own:

@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
 from demo.consents import seed_consents
+from demo.protocols import seed_protocols
 from demo.records import seed_records
 from demo.schedule import seed_schedule
 from patients.models import Patient
@@ -38,6 +39,9 @@ PATIENT_COUNT = 200
 PORTAL_ACCOUNT_COUNT = 20  # including patient@example.com
 ARCHIVED_COUNT = 3
 CLINIC_NAME = "Harbourside Acupuncture, Bristol"
+# The demo clinic is in Bristol, like its patients (the model's default address is London's).
+CLINIC_ADDRESS = "12 Canon's Road, Harbourside\nBristol\nBS1 5UH"
+CLINIC_PHONE = "0117 496 0000"  # Ofcom's range for drama, as the patients' numbers
 ISSUING_BODY = "British Acupuncture Council"
 
 REFUSAL = "seed_demo only runs with DEBUG on; it would put known passwords into a live clinic."
@@ -574,6 +578,8 @@ def seed_demo() -> SeedResult:
 
     created |= seed_schedule(
         clinic_name=CLINIC_NAME,
+        clinic_address=CLINIC_ADDRESS,
+        clinic_phone=CLINIC_PHONE,
         today=today,
         now=now,
         rng=random.Random(SEED + 1),  # noqa: S311 (demo data)
@@ -581,6 +587,8 @@ def seed_demo() -> SeedResult:
     created["signed_records"] = seed_records(rng=random.Random(SEED + 2))  # noqa: S311
     # Issue 11: consent on file before each demo patient's first needling (demo/consents.py).
     created["consents"] = seed_consents()
+    # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
+    created["protocols"] = seed_protocols(Practitioner.objects.get(user__email=PRACTITIONER_EMAIL))
 
     totals = {
         "patients": len(specs),

@@ -625,7 +625,16 @@ class AdverseEventForm(forms.ModelForm):
 
 
 class SignForm(forms.Form):
+    """Signing is final: the practitioner confirms having read the summary shown
+    above the button (points, needles, retention, overridden warnings)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, error_messages=STALE_PAGE)
+    checked = forms.BooleanField(
+        label="I have checked this record",
+        error_messages={
+            "required": "Tick “I have checked this record” after reading the summary, then sign."
+        },
+    )
 
 
 class AddendumForm(forms.Form):

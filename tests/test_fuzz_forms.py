@@ -445,7 +445,7 @@ FORMS: list[Case] = [
     Case("records:incident", "practitioner", record_target("incident", baseline={"missing_needle_incident": "on", "missing_needle_found": "True", "missing_needle_details": "On the couch"}, state=needles_in_since(50, needles_out_at=timezone.now, needles_removed=1)), htmx=True),
     Case("records:adverse-event", "practitioner", record_target("adverse-event", baseline={"action_taken": "Rested, water given"}), htmx=True),
     Case("records:follow-up", "practitioner", record_target("follow-up"), htmx=True),
-    Case("records:sign", "practitioner", record_target("sign", state=needles_in_since(25, needles_out_at=timezone.now, needles_removed=2)), htmx=True),
+    Case("records:sign", "practitioner", record_target("sign", baseline={"checked": "on"}, state=needles_in_since(25, needles_out_at=timezone.now, needles_removed=2)), htmx=True),
     Case("records:addendum", "practitioner", lambda w, c: (s := w.signed()) and T(url("records:addendum", s.uuid), page=url("records:record", s.uuid), baseline={"reason": "Typo", "text": "BL23, not BL25."}), htmx=True),
     Case("records:protocols", "practitioner", lambda w, c: T(url("records:protocols"), baseline={"name": "Neck", "points": "GB20 bilateral\nGV14"})),
     Case("records:protocol", "practitioner", lambda w, c: T(url("records:protocol", w.own_protocol.uuid))),

@@ -47,17 +47,15 @@ def own_sessions(request, patient: Patient):
     return TreatmentSession.objects.visible_to(request.user).signed().filter(patient=patient)
 
 
-def upcoming(patient: Patient) -> list[Appointment]:
-    """Visits still to come, soonest first, each with whether its questionnaire
-    can still be filled in (two queries however many there are)."""
-    appointments = list(
+def next_questionnaire(patient: Patient) -> Appointment | None:
+    """The soonest visit whose questionnaire can still be filled in (or
+    changed): the one the history page offers (one query)."""
+    appointments = (
         upcoming_appointments(patient)
         .select_related("practitioner__user", "questionnaire", "treatment_session")
         .order_by("start_at")
     )
-    for appointment in appointments:
-        appointment.questionnaire_open = questionnaire_open(appointment)
-    return appointments
+    return next((a for a in appointments if questionnaire_open(a)), None)
 
 
 @require_GET
@@ -68,7 +66,7 @@ def history(request):
     context = {
         "patient": patient,
         "stories": stories,
-        "upcoming": upcoming(patient),
+        "next_visit": next_questionnaire(patient),
     }
     return render(request, "portal/history.html", context)
 

@@ -27,8 +27,9 @@ from patients.models import Patient
 from scheduling.models import Appointment
 from sessions import services
 from sessions.forms import StartForm
-from sessions.models import Acupoint, TreatmentSession
+from sessions.models import Acupoint
 from sessions.record_page import load_session, record_context, record_url
+from sessions.today import practitioner_day
 
 __all__ = ["record_url"]  # the clinical page links records through it
 
@@ -41,25 +42,14 @@ __all__ = ["record_url"]  # the clinical page links records through it
 def today(request):
     """The practitioner's appointments today, in time order, each with its record."""
     practitioner = getattr(request.user, "practitioner", None)
-    day = timezone.localdate()
-    rows, walk_ins = [], []
-    if practitioner is not None:
-        appointments = (
-            Appointment.objects.filter(practitioner=practitioner, start_at__date=day)
-            .select_related("patient", "appointment_type", "room", "treatment_session")
-            .order_by("start_at")
-        )
-        rows = [(a, getattr(a, "treatment_session", None)) for a in appointments]
-        walk_ins = TreatmentSession.objects.filter(
-            practitioner=practitioner, session_date=day, appointment__isnull=True
-        ).select_related("patient")
+    agenda = practitioner_day(practitioner, timezone.localdate())
     query = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable()).strip()[:100]
     patients = Patient.objects.active().search(query)[:10] if len(query) >= 2 else []
     context = {
         "practitioner": practitioner,
-        "day": day,
-        "rows": rows,
-        "walk_ins": walk_ins,
+        "day": agenda.day,
+        "rows": agenda.rows,
+        "walk_ins": agenda.walk_ins,
         "query": query,
         "patients": patients,
     }

@@ -177,6 +177,11 @@ def test_a_practitioner_records_and_signs_a_treatment(
     page.get_by_label("Contraindications reviewed with the patient").check()
     page.locator("#section-assessment").get_by_role("button", name="Save assessment").click()
     expect(page.get_by_test_id("sign-ready")).to_be_visible()
+    # What will be signed is shown first, and signing needs the practitioner's confirmation.
+    expect(page.get_by_test_id("sign-summary-needles")).to_contain_text("8 needles, 8 removed")
+    page.get_by_role("button", name="Sign the record").click()
+    expect(page.get_by_test_id("section-errors")).to_contain_text("I have checked this record")
+    page.get_by_label("I have checked this record").check()
     page.get_by_role("button", name="Sign the record").click()
 
     # The signed record: read-only, with who signed it and when.

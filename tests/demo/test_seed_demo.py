@@ -215,3 +215,29 @@ def test_its_signed_records_obey_the_licence_rule_and_keep_their_snapshot():
     assert not lapsed.licence_valid
     assert signed.filter(practitioner=lapsed).exists()
     assert lapsed not in _practitioners()
+
+
+@pytest.mark.django_db
+def test_the_demo_clinic_is_in_bristol_by_name_address_and_phone():
+    from clinic.models import ClinicSettings
+
+    seed()
+    clinic = ClinicSettings.load()
+    assert "Bristol" in clinic.name and "Bristol" in clinic.address
+    assert "London" not in clinic.address and clinic.phone.startswith("0117")
+
+
+@pytest.mark.django_db
+def test_the_demo_patients_weekly_course_is_with_the_demo_practitioner():
+    """The two demo logins meet: Zoë's visits (and signed records) are Mei Lin Chen's."""
+    from django.utils import timezone
+
+    from scheduling.models import Appointment
+
+    seed()
+    with_mei = Appointment.objects.filter(
+        patient__user__email="patient@example.com",
+        practitioner__user__email="practitioner@example.com",
+    )
+    assert with_mei.filter(start_at__lt=timezone.now()).count() >= 2  # past visits
+    assert with_mei.filter(start_at__gt=timezone.now()).count() >= 2  # and booked ones

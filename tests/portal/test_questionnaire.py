@@ -200,6 +200,41 @@ def test_history_links_the_questionnaire_of_upcoming_visits(patient_client, appo
     assert "Change your pre-visit answers" in html
 
 
+@pytest.mark.django_db
+def test_history_offers_one_card_for_the_next_visit_not_a_link_per_visit(
+    patient_client, patient_a, practitioner
+):
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    visits = [
+        AppointmentFactory(
+            patient=patient_a,
+            practitioner=practitioner,
+            start_at=start + datetime.timedelta(days=7 * week),
+        )
+        for week in range(7)
+    ]
+
+    html = patient_client.get("/portal/history/").content.decode()
+
+    assert html.count('data-testid="next-questionnaire"') == 1
+    assert "Questionnaire to fill before your next visit" in html
+    assert html.count("/questionnaire/") == 1 and url(visits[0]) in html
+    assert html.index('data-testid="next-questionnaire"') < html.index('id="sessions-heading"')
+
+
+@pytest.mark.django_db
+def test_history_has_no_questionnaire_card_without_an_upcoming_visit(patient_client):
+    html = patient_client.get("/portal/history/").content.decode()
+    assert 'data-testid="next-questionnaire"' not in html
+
+
+@pytest.mark.django_db
+def test_each_odi_item_says_what_0_and_5_mean(patient_client, appointment):
+    html = patient_client.get(url(appointment)).content.decode()
+    notes = re.findall(r'data-testid="odi-scale">([^<]*)<', html)
+    assert notes == ["0 = no difficulty … 5 = the worst"] * len(ODI_SECTIONS)
+
+
 # --- The practitioner sees the answers pre-filled ----------------------------------------------
 
 

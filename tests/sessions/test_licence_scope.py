@@ -93,7 +93,9 @@ def test_an_expired_licence_cannot_put_the_needles_in(as_expired, draft):
 
 
 def test_an_expired_licence_cannot_sign(as_expired, draft):
-    response = as_expired.post(url(draft, "sign"), {"version": draft.version}, follow=True)
+    response = as_expired.post(
+        url(draft, "sign"), {"version": draft.version, "checked": "on"}, follow=True
+    )
     assert refused(response, "signing")
     draft.refresh_from_db()
     assert not draft.is_signed

@@ -297,7 +297,7 @@ def test_the_checklist_lists_what_stops_signing_and_signing_is_refused(as_practi
     assert "Red flags are ticked: record the decision taken" in page
     assert "Tick that contraindications were reviewed." in page
 
-    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version})
+    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version, "checked": "on"})
 
     assert response.status_code == 200
     assert 'data-testid="section-errors"' in response.content.decode()
@@ -308,7 +308,9 @@ def test_the_checklist_lists_what_stops_signing_and_signing_is_refused(as_practi
 def test_the_record_is_signed_and_becomes_read_only(as_practitioner, practitioner, draft):
     treated(draft, practitioner)
 
-    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version}, follow=True)
+    response = as_practitioner.post(
+        url(draft, "sign"), {"version": draft.version, "checked": "on"}, follow=True
+    )
 
     draft.refresh_from_db()
     assert draft.is_signed and draft.signed_by == practitioner.user
@@ -319,13 +321,17 @@ def test_the_record_is_signed_and_becomes_read_only(as_practitioner, practitione
 
 def test_signing_with_htmx_reloads_the_whole_page(as_practitioner, practitioner, draft):
     treated(draft, practitioner)
-    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version}, headers=HTMX)
+    response = as_practitioner.post(
+        url(draft, "sign"), {"version": draft.version, "checked": "on"}, headers=HTMX
+    )
     assert response["HX-Redirect"] == url(draft, "record")
 
 
 def test_a_stale_page_cannot_sign(as_practitioner, practitioner, draft):
     treated(draft, practitioner)
-    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version - 1})
+    response = as_practitioner.post(
+        url(draft, "sign"), {"version": draft.version - 1, "checked": "on"}
+    )
     assert "changed since you opened it" in response.content.decode()
     draft.refresh_from_db()
     assert not draft.is_signed
@@ -335,7 +341,7 @@ def test_a_practitioner_with_an_expired_licence_cannot_sign(as_practitioner, pra
     treated(draft, practitioner)
     practitioner.licence_expiry = datetime.date(2020, 1, 1)
     practitioner.save(update_fields=["licence_expiry"])
-    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version})
+    response = as_practitioner.post(url(draft, "sign"), {"version": draft.version, "checked": "on"})
     assert "licence expired" in response.content.decode()
 
 
@@ -365,7 +371,7 @@ def test_a_needle_count_that_differs_needs_the_incident_before_signing(
     )
     draft.refresh_from_db()
     assert draft.missing_needle_incident and draft.missing_needle_found is True
-    as_practitioner.post(url(draft, "sign"), {"version": draft.version})
+    as_practitioner.post(url(draft, "sign"), {"version": draft.version, "checked": "on"})
     draft.refresh_from_db()
     assert draft.is_signed
 

@@ -174,7 +174,9 @@ def test_signing_through_the_page_writes_the_snapshot(client, practitioner, pati
     flag(patient_a, allergy_latex=True)
     session = TreatmentSessionFactory(patient=patient_a, practitioner=practitioner)
     client.force_login(practitioner.user)
-    response = client.post(f"/records/{session.uuid}/sign/", {"version": session.version})
+    response = client.post(
+        f"/records/{session.uuid}/sign/", {"version": session.version, "checked": "on"}
+    )
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.is_signed
