@@ -82,7 +82,16 @@ def other_practitioner(db):
 @pytest.fixture
 def patient_a(db):
     user = UserFactory(patient=True, email="alice@patient.test", full_name="Alice Able")
-    return PatientFactory(first_name="Alice", last_name="Able", user=user)
+    # A fixed address: the isolation tests look for patient B's names ("Baker")
+    # in A's pages, and a random street could be called Baker.
+    return PatientFactory(
+        first_name="Alice",
+        last_name="Able",
+        user=user,
+        address_line1="1 Able Row",
+        city="Bristol",
+        emergency_contact_name="Ann Able",
+    )
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
             patient=session.patient,
             guardian=minor,
             given_at=timezone.now() - datetime.timedelta(days=400),
+            recorded_by=session.practitioner.user,
         )
 
 
