@@ -18,6 +18,7 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from notifications.models import OutboundMessage
 from notifications.services import queue_for
+from scheduling.dates import long_date
 from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
@@ -188,7 +189,11 @@ def move_appointment(
 
 @transaction.atomic
 def change_status(
-    *, appointment: Appointment, status: str, by, version: int | None = None
+    *,
+    appointment: Appointment,
+    status: str,
+    by,
+    version: int | None = None,
 ) -> Appointment:
     """Arrive, start treatment, complete, or mark a no-show (cancelling has its own service)."""
     current = _locked(appointment, version)
@@ -201,6 +206,12 @@ def change_status(
         )
     if status == Appointment.Status.NO_SHOW and current.start_at > timezone.now():
         raise BookingError("An appointment cannot be a no-show before it starts.")
+    day = timezone.localdate(current.start_at)
+    if status == Appointment.Status.ARRIVED and day != timezone.localdate():
+        raise BookingError(
+            f"This appointment is on {long_date(day)}: a patient can be marked arrived only "
+            "on the day of their appointment. Nothing changed."
+        )
     before = _snapshot(current)
     current.status = status
     current.version = F("version") + 1

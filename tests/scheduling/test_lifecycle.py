@@ -16,12 +16,20 @@ def appointment(practitioner):
     return AppointmentFactory(practitioner=practitioner, start_at=START)
 
 
+@pytest.fixture
+def todays(practitioner):
+    """An appointment at noon today in the clinic's zone: the patient may arrive."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    return AppointmentFactory(practitioner=practitioner, start_at=noon)
+
+
 def url(appointment, action=""):
     return f"/calendar/appointments/{appointment.uuid}/{action}"
 
 
 @pytest.mark.django_db
-def test_it_walks_the_lifecycle_and_keeps_the_history(client_for, front_desk, appointment):
+def test_it_walks_the_lifecycle_and_keeps_the_history(client_for, front_desk, todays):
+    appointment = todays
     client = client_for(front_desk)
     for step in ["arrived", "in_treatment", "completed"]:
         appointment.refresh_from_db()
@@ -49,6 +57,37 @@ def test_it_refuses_a_step_out_of_order(client_for, front_desk, appointment):
     assert "cannot become completed" in r.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", [-1, 1, 30])
+def test_mark_arrived_on_another_day_is_refused_with_a_message(client_for, front_desk, days):
+    start = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    start += datetime.timedelta(days=days)
+    appointment = AppointmentFactory(start_at=start)
+    r = client_for(front_desk).post(
+        url(appointment, "status/"), {"status": "arrived", "version": 1}, follow=True
+    )
+    day = timezone.localtime(start)
+    expected = (
+        f"This appointment is on {day:%A} {day.day} {day:%B}: a patient can be marked "
+        "arrived only on the day of their appointment. Nothing changed."
+    )
+    assert [str(m) for m in r.context["messages"]] == [expected]
+    assert expected in r.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.version) == ("booked", 1)
+    assert not appointment.events.exists()
+
+
+@pytest.mark.django_db
+def test_mark_arrived_on_the_day_works_even_after_the_start(client_for, front_desk, todays):
+    r = client_for(front_desk).post(
+        url(todays, "status/"), {"status": "arrived", "version": 1}, follow=True
+    )
+    assert r.status_code == 200
+    todays.refresh_from_db()
+    assert todays.status == "arrived"
 
 
 @pytest.mark.django_db
@@ -86,8 +125,8 @@ def test_it_moves_and_resizes_keeping_the_old_time(client_for, front_desk, appoi
 
 @pytest.mark.django_db
 def test_a_move_from_an_out_of_date_page_is_refused(client_for, front_desk, appointment):
-    services.change_status(appointment=appointment, status="arrived", by=front_desk)
-    services.change_status(appointment=appointment, status="booked", by=front_desk)
+    # Two changes that leave it booked (each bumps the version).
+    Appointment.objects.filter(pk=appointment.pk).update(version=3)
     r = client_for(front_desk).post(
         url(appointment, "move/"),
         {
@@ -150,8 +189,9 @@ def test_practitioners_change_only_their_own_appointments(
 
 @pytest.mark.django_db
 def test_the_appointment_page_has_a_fixed_number_of_queries(
-    client_for, front_desk, appointment, django_assert_num_queries
+    client_for, front_desk, todays, django_assert_num_queries
 ):
+    appointment = todays
     for _ in range(3):
         services.change_status(appointment=appointment, status="arrived", by=front_desk)
         services.change_status(appointment=appointment, status="booked", by=front_desk)

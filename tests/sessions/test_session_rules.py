@@ -198,7 +198,8 @@ def test_opening_and_signing_the_record_moves_the_visit_along(practitioner, fron
     from tests.factories.patients import ConsentFactory
     from tests.factories.scheduling import AppointmentFactory
 
-    appointment = AppointmentFactory(practitioner=practitioner)
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    appointment = AppointmentFactory(practitioner=practitioner, start_at=noon)
     ConsentFactory(
         patient=appointment.patient, given_at=timezone.now() - datetime.timedelta(days=1)
     )
