@@ -187,6 +187,11 @@ def move_appointment(
     return current
 
 
+IMPLIED_ARRIVAL_NOTE = (
+    "Arrival implied: the treatment record was opened without the patient being marked arrived."
+)
+
+
 @transaction.atomic
 def change_status(
     *,
@@ -194,12 +199,21 @@ def change_status(
     status: str,
     by,
     version: int | None = None,
+    implied_arrival: bool = False,
 ) -> Appointment:
-    """Arrive, start treatment, complete, or mark a no-show (cancelling has its own service)."""
+    """Arrive, start treatment, complete, or mark a no-show (cancelling has its own service).
+
+    ``implied_arrival`` lets a booked appointment go straight into treatment
+    (its record was opened): the history says the arrival was implied."""
     current = _locked(appointment, version)
     if status == Appointment.Status.CANCELLED:
         raise BookingError("Use cancel to cancel an appointment: it needs a reason.")
-    if not current.can_become(status):
+    skips_arrival = (
+        implied_arrival
+        and current.status == Appointment.Status.BOOKED
+        and status == Appointment.Status.IN_TREATMENT
+    )
+    if not (skips_arrival or current.can_become(status)):
         raise BookingError(
             f"An appointment that is {current.get_status_display().lower()} cannot become "
             f"{Appointment.Status(status).label.lower()}."
@@ -222,9 +236,28 @@ def change_status(
         AppointmentEvent.Kind.STATUS,
         by=by,
         before=before,
+        note=IMPLIED_ARRIVAL_NOTE if skips_arrival else "",
         action=f"scheduling.appointment.{status}",
     )
     return current
+
+
+def begin_treatment(*, appointment: Appointment, by) -> None:
+    """Its treatment record was opened: an arrived appointment is now in
+    treatment, and so is a booked one of today or earlier (the patient evidently
+    came; the history says the arrival was implied). A record opened ahead of
+    the day changes nothing."""
+    status = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).first()
+    if status == Appointment.Status.ARRIVED or (
+        status == Appointment.Status.BOOKED
+        and timezone.localdate(appointment.start_at) <= timezone.localdate()
+    ):
+        change_status(
+            appointment=appointment,
+            status=Appointment.Status.IN_TREATMENT,
+            by=by,
+            implied_arrival=True,
+        )
 
 
 @transaction.atomic
