@@ -330,3 +330,28 @@ def test_a_search_past_the_first_week_takes_four_rounds_of_queries_at_most(
     slots = response.context["slots"]
     assert len(slots) == 20
     assert all(slot.local_start.date() > MONDAY + dt.timedelta(days=6) for slot, _ in slots)
+
+
+def nav_find_link(response) -> str:
+    (item,) = [i for i in response.context["nav_items"] if i.label == "Find a time"]
+    return item.url
+
+
+@pytest.mark.django_db
+def test_the_navbar_find_a_time_keeps_the_patient_one_came_from(client_for, front_desk):
+    patient = PatientFactory()
+    client = client_for(front_desk)
+    keeps = f"/calendar/find/?patient={patient.uuid}"
+    for page in (
+        f"/patients/{patient.uuid}/",
+        f"/patients/{patient.uuid}/edit/",
+        f"/calendar/find/?patient={patient.uuid}",
+        f"/calendar/appointments/new/?patient={patient.uuid}",
+    ):
+        r = client.get(page)
+        assert r.status_code == 200, page
+        assert nav_find_link(r) == keeps, page
+        assert f'href="{keeps}"' in r.content.decode(), page
+    # No patient on the page (or a malformed one): the plain link.
+    for page in ("/patients/", "/calendar/", "/calendar/find/?patient=not-a-uuid"):
+        assert nav_find_link(client.get(page)) == "/calendar/find/", page
