@@ -18,7 +18,7 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from notifications.models import OutboundMessage
 from notifications.services import queue_for
-from scheduling.dates import long_date
+from scheduling.dates import long_date, long_datetime
 from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
@@ -49,7 +49,7 @@ def _snapshot(appointment: Appointment) -> dict:
 
 def _conflict_message(error: IntegrityError, appointment: Appointment) -> str | None:
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-    when = timezone.localtime(appointment.start_at).strftime("%a %d %b %H:%M")
+    when = long_datetime(appointment.start_at)
     if constraint == PRACTITIONER_CONSTRAINT:
         return (
             f"{appointment.practitioner} already has an appointment at {when} "

@@ -11,6 +11,7 @@ from notifications.models import OutboundMessage
 from patients.models import Patient
 from scheduling import services
 from scheduling.access import get_appointment_for_user, get_appointment_to_change
+from scheduling.dates import long_date
 from scheduling.forms import BookingForm, CancelForm, MoveForm, StatusForm, start_from_query
 from scheduling.models import Appointment
 from sessions.floor import room_still_occupied
@@ -55,7 +56,7 @@ def book(request):
             messages.success(
                 request,
                 f"Booked {appointment.patient.display_name} with {appointment.practitioner} on "
-                f"{timezone.localtime(appointment.start_at):%A %d %B at %H:%M}.",
+                f"{long_date(appointment.start_at)} at {timezone.localtime(appointment.start_at):%H:%M}.",
             )
             if warning := appointment.practitioner.licence_warning(
                 timezone.localdate(appointment.start_at)
@@ -140,7 +141,8 @@ def move(request, uuid):
         except services.BookingError as error:
             form.add_error(None, error.message)
         else:
-            text = f"Moved to {timezone.localtime(moved.start_at):%A %d %B at %H:%M} with {moved.practitioner}, {moved.room}."
+            when = timezone.localtime(moved.start_at)
+            text = f"Moved to {long_date(when)} at {when:%H:%M} with {moved.practitioner}, {moved.room}."
             if request.htmx:
                 response = render(
                     request, "scheduling/move_done.html", {"appointment": moved, "text": text}

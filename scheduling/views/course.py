@@ -7,13 +7,13 @@ ticked rows and books them in one transaction: all of them or none.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import require
 from accounts.roles import Capability
 from scheduling import services
 from scheduling.course import PlannedVisit, book_course, plan_course
+from scheduling.dates import long_datetime
 from scheduling.planning_forms import CourseForm
 from scheduling.views.finder import chosen_patient
 
@@ -45,7 +45,7 @@ def _plan(form) -> list[PlannedVisit]:
 
 
 def _when(visit: PlannedVisit) -> str:
-    return f"{timezone.localtime(visit.start):%a %d %b %H:%M}"
+    return long_datetime(visit.start)
 
 
 def _refusal(form, visits, chosen) -> str | None:
@@ -119,9 +119,7 @@ def course(request):
                         request,
                         f"Booked {len(booked)} appointment{'s' if len(booked) != 1 else ''} "
                         f"for {patient.display_name}: "
-                        + ", ".join(
-                            f"{timezone.localtime(a.start_at):%a %d %b %H:%M}" for a in booked
-                        )
+                        + ", ".join(long_datetime(a.start_at) for a in booked)
                         + ".",
                     )
                     return redirect("patients:detail", uuid=patient.uuid)

@@ -202,3 +202,33 @@ def test_the_appointment_page_has_a_fixed_number_of_queries(
         r = client.get(url(appointment))
     assert r.status_code == 200
     assert "Mark arrived" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_history_reads_in_plain_words_with_one_date_format(client_for, front_desk, todays):
+    """No ISO strings, no "Status changed" without the new status, no leading zeros."""
+    tuesday = datetime.datetime(2030, 1, 1, 14, 30, tzinfo=datetime.UTC)  # GMT: local = UTC
+    appointment = AppointmentFactory(practitioner=todays.practitioner, start_at=tuesday)
+    front_desk.full_name = "Tom Bradley"
+    front_desk.save(update_fields=["full_name"])
+    client = client_for(front_desk)
+    r = client.post(
+        url(appointment, "move/"),
+        {
+            "version": appointment.version,
+            "date": "2030-01-02",
+            "time": "10:00",
+            "duration_minutes": appointment.duration_minutes,
+            "practitioner": appointment.practitioner.uuid,
+            "room": appointment.room.uuid,
+            "outside_hours_reason": "No hours set in this test",
+        },
+        follow=True,
+    )
+    text = r.content.decode()
+    assert "Moved to Wednesday 2 January at 10:00" in text
+    assert "Moved from Tuesday 1 January 14:30 to Wednesday 2 January 10:00 by Tom Bradley" in text
+    assert "2030-01-01T" not in text and " 01 " not in text and "(was" not in text
+    client.post(url(todays, "status/"), {"status": "arrived", "version": todays.version})
+    text = client.get(url(todays)).content.decode()
+    assert "Status changed to Arrived by Tom Bradley" in text
