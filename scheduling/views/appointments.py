@@ -144,9 +144,10 @@ def move(request, uuid):
             when = timezone.localtime(moved.start_at)
             text = f"Moved to {long_date(when)} at {when:%H:%M} with {moved.practitioner}, {moved.room}."
             if request.htmx:
-                response = render(
-                    request, "scheduling/move_done.html", {"appointment": moved, "text": text}
-                )
+                # The new time, and the form again (at the new version) to adjust it.
+                again = MoveForm(appointment=moved, user=request.user)
+                context = {"form": again, "appointment": moved, "done": text}
+                response = render(request, "scheduling/move_done.html", context)
                 response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
                 return response
             messages.success(request, text)

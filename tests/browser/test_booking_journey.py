@@ -63,6 +63,11 @@ def test_it_lets_front_desk_find_book_move_and_check_in(page, live_server, front
     page.get_by_label("Start time").fill("10:00")
     page.get_by_label("Start time").press("Enter")
     expect(page.get_by_test_id("move-done")).to_contain_text("Moved to")
+    # The page says the new time (it used to keep the old "Now: …") and keeps the form.
+    moved_day = f"{new_day:%A} {new_day.day} {new_day:%B}"
+    expect(page.get_by_test_id("move-now")).to_contain_text(f"Now: {moved_day}")
+    expect(page.get_by_test_id("move-now")).to_contain_text("10:00")
+    expect(page.get_by_label("Start time")).to_have_value("10:00")
     appointment.refresh_from_db()
     assert appointment.start_at != first_start
     assert appointment.events.filter(kind="moved").exists()

@@ -232,3 +232,33 @@ def test_the_history_reads_in_plain_words_with_one_date_format(client_for, front
     client.post(url(todays, "status/"), {"status": "arrived", "version": todays.version})
     text = client.get(url(todays)).content.decode()
     assert "Status changed to Arrived by Tom Bradley" in text
+
+
+@pytest.mark.django_db
+def test_after_a_move_the_page_shows_the_new_time_and_the_form_again(
+    client_for, front_desk, appointment
+):
+    r = client_for(front_desk).post(
+        url(appointment, "move/"),
+        {
+            "version": appointment.version,
+            "date": "2030-01-09",
+            "time": "11:30",
+            "duration_minutes": appointment.duration_minutes,
+            "practitioner": appointment.practitioner.uuid,
+            "room": appointment.room.uuid,
+            "outside_hours_reason": "No hours set in this test",
+        },
+        headers={"HX-Request": "true"},
+    )
+    body = r.content.decode()
+    # The "Now:" line outside the form is replaced out of band…
+    assert (
+        'id="move-now" data-testid="move-now" hx-swap-oob="true">Now: Wednesday 9 January' in body
+    )
+    assert "Now: Monday 7 January" not in body
+    # …and the form comes back at the new time and version, with the news on top.
+    assert 'data-testid="move-done"' in body and "Moved to Wednesday 9 January at 11:30" in body
+    assert 'data-testid="move-form"' in body
+    assert r.context["form"]["time"].value().strftime("%H:%M") == "11:30"
+    assert f'name="version" value="{appointment.version + 1}"' in body
