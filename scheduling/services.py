@@ -18,6 +18,7 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from notifications.models import OutboundMessage
 from notifications.services import queue_for
+from scheduling.availability import Availability, load_availability
 from scheduling.dates import long_date, long_datetime
 from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
 
@@ -72,6 +73,64 @@ def _save_or_explain(appointment: Appointment, **save_kwargs) -> None:
         raise BookingError(message, code="double_booking") from error
 
 
+PAST_MESSAGE = "That time has passed. Choose a time in the future."
+
+
+def outside_hours_message(practitioner) -> str:
+    return (
+        f"{practitioner} is not working then (outside their hours, time off or a "
+        "clinic closure). To book anyway, say why."
+    )
+
+
+def when_problems(
+    *, practitioner, start_at: datetime, end_at: datetime, availability: Availability, now=None
+) -> tuple[bool, bool]:
+    """The one judge of two booking rules: is the time (1) in the past, (2) outside
+    the practitioner's working time (hours, time off, closures)? The second is
+    allowed with a reason. A course of care's preview asks the same question."""
+    past = start_at < (now or timezone.now())
+    return past, not availability.is_working(practitioner.id, start_at, end_at)
+
+
+def cancel_deadline(start_at: datetime, clinic: ClinicSettings | None = None) -> datetime:
+    """The last moment to cancel without it being a late cancellation (the
+    clinic's notice period); patients cannot cancel online after it."""
+    clinic = clinic or ClinicSettings.load()
+    return start_at - timedelta(hours=clinic.late_cancellation_hours)
+
+
+def _check_when(
+    *,
+    practitioner,
+    start_at: datetime,
+    end_at: datetime,
+    outside_hours_reason: str,
+    availability: Availability | None = None,
+    exclude_appointment_id: int | None = None,
+) -> None:
+    """Refuse a time in the past, and one outside working hours without a reason
+    (each error names the form field it belongs to)."""
+    if availability is None:
+        day = timezone.localdate(start_at)
+        availability = load_availability(
+            [practitioner.id], day, day, exclude_appointment_id=exclude_appointment_id
+        )
+    past, outside_hours = when_problems(
+        practitioner=practitioner, start_at=start_at, end_at=end_at, availability=availability
+    )
+    if past:
+        raise BookingError({"time": [ValidationError(PAST_MESSAGE, code="past")]})
+    if outside_hours and not outside_hours_reason.strip():
+        raise BookingError(
+            {
+                "outside_hours_reason": [
+                    ValidationError(outside_hours_message(practitioner), code="outside_hours")
+                ]
+            }
+        )
+
+
 def _log(appointment, kind, *, by, before=None, note="", action):
     AppointmentEvent.objects.create(
         appointment=appointment,
@@ -103,12 +162,23 @@ def book_appointment(
     outside_hours_reason: str = "",
     notes: str = "",
     booked_online: bool = False,
+    availability: Availability | None = None,
 ) -> Appointment:
+    """Book one appointment. Not in the past; outside working hours only with a
+    reason (``availability``: the practitioner's, when the caller has loaded it
+    for a longer span, as a course of care does; else loaded for the day)."""
     if patient.is_archived:
         raise BookingError("This patient's record is archived: restore it before booking.")
     # Durations are added in UTC (wall-clock arithmetic would be wrong across DST).
     start_at = start_at.astimezone(UTC)
     end_at = (end_at or start_at + appointment_type.duration).astimezone(UTC)
+    _check_when(
+        practitioner=practitioner,
+        start_at=start_at,
+        end_at=end_at,
+        outside_hours_reason=outside_hours_reason,
+        availability=availability,
+    )
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -161,6 +231,13 @@ def move_appointment(
         raise BookingError("The appointment must end after it starts.")
     before = _snapshot(current)
     start_at, end_at = start_at.astimezone(UTC), end_at.astimezone(UTC)
+    _check_when(
+        practitioner=practitioner,
+        start_at=start_at,
+        end_at=end_at,
+        outside_hours_reason=outside_hours_reason,
+        exclude_appointment_id=current.pk,
+    )
     current.start_at, current.end_at = start_at, end_at
     current.blocked_until = end_at + current.appointment_type.buffer
     current.practitioner, current.room = practitioner, room
@@ -279,13 +356,12 @@ def cancel_appointment(
     if not reason:
         raise BookingError("Say why the appointment is cancelled.")
     now = timezone.now()
-    notice = timedelta(hours=ClinicSettings.load().late_cancellation_hours)
     before = _snapshot(current)
     current.status = Appointment.Status.CANCELLED
     current.cancelled_at = now
     current.cancelled_by = cancelled_by
     current.cancellation_reason = reason
-    current.late_cancellation = current.start_at - now < notice
+    current.late_cancellation = now > cancel_deadline(current.start_at)
     current.sequence = F("sequence") + 1
     current.version = F("version") + 1
     current.save(

@@ -51,7 +51,7 @@ def book(request):
                 notes=data["notes"].strip(),
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error)  # a time's error goes to its field
         else:
             messages.success(
                 request,
@@ -139,7 +139,7 @@ def move(request, uuid):
                 outside_hours_reason=data["outside_hours_reason"].strip(),
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error)  # a time's error goes to its field
         else:
             when = timezone.localtime(moved.start_at)
             text = f"Moved to {long_date(when)} at {when:%H:%M} with {moved.practitioner}, {moved.room}."
