@@ -1,4 +1,4 @@
-from accounts.navigation import ACCOUNT_MENU, menu_for
+from accounts.navigation import ACCOUNT_MENU, menu_for, patient_of_page
 
 
 def navigation(request):
@@ -7,6 +7,6 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "account_items": []}
     return {
-        "nav_items": menu_for(user, request.path),
+        "nav_items": menu_for(user, request.path, patient=patient_of_page(request)),
         "account_items": menu_for(user, request.path, ACCOUNT_MENU),
     }

@@ -1,6 +1,8 @@
 """The navigation menu, per capability, so each role sees only its own entries."""
 
+import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
@@ -41,17 +43,42 @@ ACCOUNT_MENU = [
 ]
 
 
-def menu_for(user, current_path: str, menu=MENU) -> list[NavItem]:
+# Entries that keep the patient of the page one is on (?patient=<uuid>).
+KEEPS_PATIENT = {"scheduling:find"}
+
+
+def menu_for(user, current_path: str, menu=MENU, *, patient: str | None = None) -> list[NavItem]:
     entries = [
-        (label, reverse(url_name))
+        (label, reverse(url_name), url_name in KEEPS_PATIENT)
         for label, url_name, capability in menu
         if capability is None or user.can(capability)
     ]
     # The entry whose URL is the longest prefix of the current path is active.
     matches = [
         url
-        for _, url in entries
+        for _, url, _ in entries
         if current_path == url or (current_path.startswith(url) and url != "/")
     ]
     current = max(matches, key=len, default=None)
-    return [NavItem(label, url, url == current) for label, url in entries]
+    return [
+        NavItem(
+            label,
+            f"{url}?{urlencode({'patient': patient})}" if keeps and patient else url,
+            url == current,
+        )
+        for label, url, keeps in entries
+    ]
+
+
+def patient_of_page(request) -> str | None:
+    """The patient the current page is about: a patient page's own, or the one a
+    booking or finding page names (?patient=). Checked where it is used."""
+    match = getattr(request, "resolver_match", None)
+    value = None
+    if match is not None and match.namespace == "patients":
+        value = match.kwargs.get("uuid")
+    value = value or request.GET.get("patient")
+    try:
+        return str(uuid.UUID(str(value))) if value else None
+    except ValueError:
+        return None

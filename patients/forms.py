@@ -131,6 +131,9 @@ class PatientForm(VersionedForm):
         return data
 
 
+CONFIRM = "confirm_not_duplicate"
+
+
 class NewPatientForm(PatientForm):
     """Creating a patient warns first when the same person may already exist."""
 
@@ -143,6 +146,19 @@ class NewPatientForm(PatientForm):
         super().__init__(*args, **kwargs)
         self.possible_duplicates = []
         del self.fields["version"]
+
+    @staticmethod
+    def initial_name(query) -> dict[str, str]:
+        """The name typed into the patient search, carried over in the link."""
+        return {
+            key: "".join(ch for ch in query[key] if ch.isprintable()).strip()[:100]
+            for key in ("first_name", "last_name")
+            if query.get(key)
+        }
+
+    def visible_fields(self):
+        # The tickbox is shown (inside the warning) only when a duplicate is on screen.
+        return [field for field in super().visible_fields() if field.name != CONFIRM]
 
     def clean(self):
         data = super().clean()

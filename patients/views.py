@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import require
@@ -18,6 +18,7 @@ from patients.forms import (
     WithdrawConsentForm,
 )
 from patients.models import ConsentText, Patient
+from patients.search import name_from_query
 
 PAGE_SIZE = 25
 
@@ -39,7 +40,16 @@ def patient_list(request):
     if query:
         patients = patients.search(query)
     page = Paginator(patients.only(*LIST_COLUMNS), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": query, "archived": archived}
+    # "New patient" carries a searched name over (the htmx fragment updates the link).
+    name = name_from_query(query) if query and not archived else {}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "archived": archived,
+        "new_patient_url": reverse("patients:create") + (f"?{urlencode(name)}" if name else ""),
+        "new_patient_name": " ".join(name.values()),
+    }
     template = "patients/list_results.html" if request.htmx else "patients/list.html"
     return render(request, template, context)
 
@@ -59,7 +69,8 @@ LIST_COLUMNS = [
 @require_http_methods(["GET", "POST"])
 @require(Capability.EDIT_PATIENTS)
 def patient_create(request):
-    form = NewPatientForm(request.POST or None)
+    # From a search with no match: ?first_name=&last_name= pre-fill the form.
+    form = NewPatientForm(request.POST or None, initial=NewPatientForm.initial_name(request.GET))
     if request.method == "POST" and form.is_valid():
         patient = services.register_patient(form=form, by=request.user)
         messages.success(request, f"{patient.display_name} was added as {patient.patient_number}.")

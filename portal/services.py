@@ -35,7 +35,12 @@ from clinic.models import ClinicSettings
 from patients.models import Patient
 from scheduling.availability import clinic_zone
 from scheduling.models import Appointment, AppointmentType
-from scheduling.services import BookingError, book_appointment, cancel_appointment
+from scheduling.services import (
+    BookingError,
+    book_appointment,
+    cancel_appointment,
+    cancel_deadline,
+)
 from scheduling.slots import Slot, find_slots
 
 logger = logging.getLogger(__name__)
@@ -179,17 +184,12 @@ def record_password_set(user: User) -> None:
 # --- Cancelling ----------------------------------------------------------------
 
 
-def cancel_deadline(appointment: Appointment, clinic: ClinicSettings) -> datetime:
-    """The last moment a patient may cancel online."""
-    return appointment.start_at - timedelta(hours=clinic.late_cancellation_hours)
-
-
 def patient_may_cancel(
     appointment: Appointment, clinic: ClinicSettings, now: datetime | None = None
 ) -> bool:
     now = now or timezone.now()
     return appointment.status == Appointment.Status.BOOKED and now <= cancel_deadline(
-        appointment, clinic
+        appointment.start_at, clinic
     )
 
 

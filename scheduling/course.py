@@ -68,9 +68,6 @@ class PlannedVisit:
     def key(self) -> str:
         return self.day.isoformat()
 
-    def bookable(self, outside_hours_reason: str) -> bool:
-        return not self.blocked and (not self.outside_hours or bool(outside_hours_reason))
-
 
 def plan_course(
     *,
@@ -106,17 +103,20 @@ def plan_course(
         start = local_datetime(day, start_time).astimezone(UTC)
         end, blocked_until = start + duration, start + blocked_for
         visit = PlannedVisit(day=day, start=start, end=end, room=room)
-        if start < now:
+        past, visit.outside_hours = services.when_problems(
+            practitioner=practitioner,
+            start_at=start,
+            end_at=end,
+            availability=availability,
+            now=now,
+        )
+        if past:
             visit.problems.append("In the past")
             visit.blocked = True
         if day in availability.closed_days:
             visit.problems.append("The clinic is closed that day")
-            visit.outside_hours = True
-        elif not availability.is_working(practitioner.id, start, end):
-            visit.problems.append(
-                f"Outside {practitioner}'s working hours (or time off)",
-            )
-            visit.outside_hours = True
+        elif visit.outside_hours:
+            visit.problems.append(f"Outside {practitioner}'s working hours (or time off)")
         if not availability.practitioner_free(practitioner.id, start, blocked_until):
             visit.problems.append(f"{practitioner} already has an appointment then")
             visit.blocked = True
@@ -147,7 +147,12 @@ def book_course(
     notes: str = "",
 ) -> list[Appointment]:
     """Book every visit or none: a BookingError (someone took one of the times
-    since the plan was made) rolls back the ones already booked."""
+    since the plan was made, or one is outside working hours with no reason)
+    rolls back the ones already booked. The practitioner's working time is
+    loaded once for the whole span, not once per visit."""
+    if not visits:
+        return []
+    availability = load_availability([practitioner.id], visits[0].day, visits[-1].day)
     with transaction.atomic():
         return [
             services.book_appointment(
@@ -159,6 +164,7 @@ def book_course(
                 by=by,
                 outside_hours_reason=outside_hours_reason if visit.outside_hours else "",
                 notes=notes,
+                availability=availability,
             )
             for visit in visits
         ]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.roles import Capability
 from patients.models import Patient
 from practitioners.models import Practitioner
-from scheduling.availability import load_availability, local_datetime
+from scheduling.availability import local_datetime
 from scheduling.models import Appointment, AppointmentType, Room
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,10 +22,11 @@ def practitioner_choices(user):
 
 
 class WhenMixin:
-    """Date and local time fields turned into an aware start in the clinic's zone,
-    and the clinic's rules that need it: not in the past, working hours."""
+    """Date and local time fields turned into an aware start in the clinic's zone.
+    The rules about the time (not in the past; outside working hours only with a
+    reason) are the booking service's: its errors name these fields."""
 
-    def clean_when(self, data, duration: timedelta, *, exclude_appointment_id=None):
+    def clean_when(self, data, duration: timedelta):
         day, clock = data.get("date"), data.get("time")
         if day is None or clock is None:
             return None, None
@@ -36,25 +37,7 @@ class WhenMixin:
         # Add durations in UTC: aware arithmetic in a local zone is wall-clock
         # arithmetic and would be an hour off across a daylight-saving change.
         start = local_datetime(day, clock).astimezone(UTC)
-        end = start + duration
-        if start < timezone.now():
-            self.add_error("time", "That time has passed. Choose a time in the future.")
-            return None, None
-        practitioner = data.get("practitioner")
-        if practitioner is not None:
-            availability = load_availability(
-                [practitioner.id], day, day, exclude_appointment_id=exclude_appointment_id
-            )
-            if (
-                not availability.is_working(practitioner.id, start, end)
-                and not data.get("outside_hours_reason", "").strip()
-            ):
-                self.add_error(
-                    "outside_hours_reason",
-                    f"{practitioner} is not working then (outside their hours, time off or a "
-                    "clinic closure). To book anyway, say why.",
-                )
-        return start, end
+        return start, start + duration
 
 
 class BookingForm(WhenMixin, forms.Form):
@@ -155,9 +138,7 @@ class MoveForm(WhenMixin, forms.Form):
         data = super().clean()
         minutes = data.get("duration_minutes")
         if minutes is not None:
-            self.start_at, self.end_at = self.clean_when(
-                data, timedelta(minutes=minutes), exclude_appointment_id=self.appointment.pk
-            )
+            self.start_at, self.end_at = self.clean_when(data, timedelta(minutes=minutes))
         return data
 
 

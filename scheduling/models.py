@@ -1,12 +1,13 @@
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
 from accounts.roles import Capability
+from scheduling.dates import long_datetime
 
 
 class Room(models.Model):
@@ -384,6 +385,29 @@ class AppointmentEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """What happened, in plain words: "Moved from Tuesday 1 December 14:30 to
+        Wednesday 2 December 10:00", "Status changed to Arrived"."""
+
+        def when(snapshot: dict) -> str:
+            value = snapshot.get("start_at")
+            return long_datetime(datetime.fromisoformat(value)) if value else "an unknown time"
+
+        if self.kind == self.Kind.BOOKED:
+            return f"Booked for {when(self.after)}"
+        if self.kind == self.Kind.MOVED:
+            text = f"Moved from {when(self.before)} to {when(self.after)}"
+            changed = [
+                what
+                for key, what in (("practitioner", "practitioner"), ("room", "room"))
+                if self.before.get(key) != self.after.get(key)
+            ]
+            return text + (f" (another {' and '.join(changed)})" if changed else "")
+        if self.kind == self.Kind.STATUS and self.after.get("status") in Appointment.Status:
+            return f"Status changed to {Appointment.Status(self.after['status']).label}"
+        return self.get_kind_display()
 
 
 class WaitlistEntry(models.Model):

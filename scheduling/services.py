@@ -18,6 +18,8 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from notifications.models import OutboundMessage
 from notifications.services import queue_for
+from scheduling.availability import Availability, load_availability
+from scheduling.dates import long_date, long_datetime
 from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
@@ -48,7 +50,7 @@ def _snapshot(appointment: Appointment) -> dict:
 
 def _conflict_message(error: IntegrityError, appointment: Appointment) -> str | None:
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-    when = timezone.localtime(appointment.start_at).strftime("%a %d %b %H:%M")
+    when = long_datetime(appointment.start_at)
     if constraint == PRACTITIONER_CONSTRAINT:
         return (
             f"{appointment.practitioner} already has an appointment at {when} "
@@ -69,6 +71,64 @@ def _save_or_explain(appointment: Appointment, **save_kwargs) -> None:
         if message is None:
             raise
         raise BookingError(message, code="double_booking") from error
+
+
+PAST_MESSAGE = "That time has passed. Choose a time in the future."
+
+
+def outside_hours_message(practitioner) -> str:
+    return (
+        f"{practitioner} is not working then (outside their hours, time off or a "
+        "clinic closure). To book anyway, say why."
+    )
+
+
+def when_problems(
+    *, practitioner, start_at: datetime, end_at: datetime, availability: Availability, now=None
+) -> tuple[bool, bool]:
+    """The one judge of two booking rules: is the time (1) in the past, (2) outside
+    the practitioner's working time (hours, time off, closures)? The second is
+    allowed with a reason. A course of care's preview asks the same question."""
+    past = start_at < (now or timezone.now())
+    return past, not availability.is_working(practitioner.id, start_at, end_at)
+
+
+def cancel_deadline(start_at: datetime, clinic: ClinicSettings | None = None) -> datetime:
+    """The last moment to cancel without it being a late cancellation (the
+    clinic's notice period); patients cannot cancel online after it."""
+    clinic = clinic or ClinicSettings.load()
+    return start_at - timedelta(hours=clinic.late_cancellation_hours)
+
+
+def _check_when(
+    *,
+    practitioner,
+    start_at: datetime,
+    end_at: datetime,
+    outside_hours_reason: str,
+    availability: Availability | None = None,
+    exclude_appointment_id: int | None = None,
+) -> None:
+    """Refuse a time in the past, and one outside working hours without a reason
+    (each error names the form field it belongs to)."""
+    if availability is None:
+        day = timezone.localdate(start_at)
+        availability = load_availability(
+            [practitioner.id], day, day, exclude_appointment_id=exclude_appointment_id
+        )
+    past, outside_hours = when_problems(
+        practitioner=practitioner, start_at=start_at, end_at=end_at, availability=availability
+    )
+    if past:
+        raise BookingError({"time": [ValidationError(PAST_MESSAGE, code="past")]})
+    if outside_hours and not outside_hours_reason.strip():
+        raise BookingError(
+            {
+                "outside_hours_reason": [
+                    ValidationError(outside_hours_message(practitioner), code="outside_hours")
+                ]
+            }
+        )
 
 
 def _log(appointment, kind, *, by, before=None, note="", action):
@@ -102,12 +162,23 @@ def book_appointment(
     outside_hours_reason: str = "",
     notes: str = "",
     booked_online: bool = False,
+    availability: Availability | None = None,
 ) -> Appointment:
+    """Book one appointment. Not in the past; outside working hours only with a
+    reason (``availability``: the practitioner's, when the caller has loaded it
+    for a longer span, as a course of care does; else loaded for the day)."""
     if patient.is_archived:
         raise BookingError("This patient's record is archived: restore it before booking.")
     # Durations are added in UTC (wall-clock arithmetic would be wrong across DST).
     start_at = start_at.astimezone(UTC)
     end_at = (end_at or start_at + appointment_type.duration).astimezone(UTC)
+    _check_when(
+        practitioner=practitioner,
+        start_at=start_at,
+        end_at=end_at,
+        outside_hours_reason=outside_hours_reason,
+        availability=availability,
+    )
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -160,6 +231,13 @@ def move_appointment(
         raise BookingError("The appointment must end after it starts.")
     before = _snapshot(current)
     start_at, end_at = start_at.astimezone(UTC), end_at.astimezone(UTC)
+    _check_when(
+        practitioner=practitioner,
+        start_at=start_at,
+        end_at=end_at,
+        outside_hours_reason=outside_hours_reason,
+        exclude_appointment_id=current.pk,
+    )
     current.start_at, current.end_at = start_at, end_at
     current.blocked_until = end_at + current.appointment_type.buffer
     current.practitioner, current.room = practitioner, room
@@ -186,21 +264,45 @@ def move_appointment(
     return current
 
 
+IMPLIED_ARRIVAL_NOTE = (
+    "Arrival implied: the treatment record was opened without the patient being marked arrived."
+)
+
+
 @transaction.atomic
 def change_status(
-    *, appointment: Appointment, status: str, by, version: int | None = None
+    *,
+    appointment: Appointment,
+    status: str,
+    by,
+    version: int | None = None,
+    implied_arrival: bool = False,
 ) -> Appointment:
-    """Arrive, start treatment, complete, or mark a no-show (cancelling has its own service)."""
+    """Arrive, start treatment, complete, or mark a no-show (cancelling has its own service).
+
+    ``implied_arrival`` lets a booked appointment go straight into treatment
+    (its record was opened): the history says the arrival was implied."""
     current = _locked(appointment, version)
     if status == Appointment.Status.CANCELLED:
         raise BookingError("Use cancel to cancel an appointment: it needs a reason.")
-    if not current.can_become(status):
+    skips_arrival = (
+        implied_arrival
+        and current.status == Appointment.Status.BOOKED
+        and status == Appointment.Status.IN_TREATMENT
+    )
+    if not (skips_arrival or current.can_become(status)):
         raise BookingError(
             f"An appointment that is {current.get_status_display().lower()} cannot become "
             f"{Appointment.Status(status).label.lower()}."
         )
     if status == Appointment.Status.NO_SHOW and current.start_at > timezone.now():
         raise BookingError("An appointment cannot be a no-show before it starts.")
+    day = timezone.localdate(current.start_at)
+    if status == Appointment.Status.ARRIVED and day != timezone.localdate():
+        raise BookingError(
+            f"This appointment is on {long_date(day)}: a patient can be marked arrived only "
+            "on the day of their appointment. Nothing changed."
+        )
     before = _snapshot(current)
     current.status = status
     current.version = F("version") + 1
@@ -211,9 +313,28 @@ def change_status(
         AppointmentEvent.Kind.STATUS,
         by=by,
         before=before,
+        note=IMPLIED_ARRIVAL_NOTE if skips_arrival else "",
         action=f"scheduling.appointment.{status}",
     )
     return current
+
+
+def begin_treatment(*, appointment: Appointment, by) -> None:
+    """Its treatment record was opened: an arrived appointment is now in
+    treatment, and so is a booked one of today or earlier (the patient evidently
+    came; the history says the arrival was implied). A record opened ahead of
+    the day changes nothing."""
+    status = Appointment.objects.filter(pk=appointment.pk).values_list("status", flat=True).first()
+    if status == Appointment.Status.ARRIVED or (
+        status == Appointment.Status.BOOKED
+        and timezone.localdate(appointment.start_at) <= timezone.localdate()
+    ):
+        change_status(
+            appointment=appointment,
+            status=Appointment.Status.IN_TREATMENT,
+            by=by,
+            implied_arrival=True,
+        )
 
 
 @transaction.atomic
@@ -235,13 +356,12 @@ def cancel_appointment(
     if not reason:
         raise BookingError("Say why the appointment is cancelled.")
     now = timezone.now()
-    notice = timedelta(hours=ClinicSettings.load().late_cancellation_hours)
     before = _snapshot(current)
     current.status = Appointment.Status.CANCELLED
     current.cancelled_at = now
     current.cancelled_by = cancelled_by
     current.cancellation_reason = reason
-    current.late_cancellation = current.start_at - now < notice
+    current.late_cancellation = now > cancel_deadline(current.start_at)
     current.sequence = F("sequence") + 1
     current.version = F("version") + 1
     current.save(

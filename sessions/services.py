@@ -15,7 +15,7 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from patients.consent import consent_problem
 from scheduling.models import Appointment
-from scheduling.services import change_status
+from scheduling.services import begin_treatment, change_status
 from sessions import snapshot
 from sessions.licence import licence_problem
 from sessions.models import (
@@ -113,14 +113,9 @@ def start_session(*, patient, practitioner, by, appointment=None) -> TreatmentSe
         ),
     )
     _audit("sessions.session.created", session, by)
-    # Opening the record of a checked-in patient starts the treatment.
-    if (
-        appointment is not None
-        and Appointment.objects.filter(
-            pk=appointment.pk, status=Appointment.Status.ARRIVED
-        ).exists()
-    ):
-        change_status(appointment=appointment, status=Appointment.Status.IN_TREATMENT, by=by)
+    # Opening the record starts the treatment (scheduling decides from which status).
+    if appointment is not None:
+        begin_treatment(appointment=appointment, by=by)
     return session
 
 

@@ -610,6 +610,14 @@ class World(SimpleNamespace):
             appointment_type=w.kind,
             start_at=local(w.day, 14),
         )
+        # Checking in is for the day itself (scheduling.services.change_status).
+        w.todays_appointment = AppointmentFactory(
+            practitioner=w.practitioner,
+            patient=w.patient_a,
+            room=w.room,
+            appointment_type=w.kind,
+            start_at=local(timezone.localdate(), 7),
+        )
         w.retired_practitioner = PractitionerFactory(
             user__full_name="Rita Retired", is_active=False
         )

@@ -236,7 +236,7 @@ FORGED = [
     Forged("move into an inactive room", "front_desk", move, with_data(room=lambda w: w.closed_room.uuid), field="room"),
     Forged("practitioner moves another's appointment", "practitioner", move, with_path(lambda w: reverse("scheduling:move", args=[w.others_appointment.uuid])), expect=403),
     Forged("practitioner cancels another's appointment", "practitioner", lambda w: (reverse("scheduling:cancel", args=[w.own_appointment.uuid]), {"version": w.own_appointment.version, "cancelled_by": "patient", "reason": "Unwell"}), with_path(lambda w: reverse("scheduling:cancel", args=[w.others_appointment.uuid])), expect=403),
-    Forged("practitioner changes the status of another's appointment", "practitioner", lambda w: (reverse("scheduling:status", args=[w.own_appointment.uuid]), {"version": w.own_appointment.version, "status": "arrived"}), with_path(lambda w: reverse("scheduling:status", args=[w.others_appointment.uuid])), expect=403),
+    Forged("practitioner changes the status of another's appointment", "practitioner", lambda w: (reverse("scheduling:status", args=[w.todays_appointment.uuid]), {"version": w.todays_appointment.version, "status": "arrived"}), with_path(lambda w: reverse("scheduling:status", args=[w.others_appointment.uuid])), expect=403),
     # Course of care and waitlist.
     Forged("course for an archived patient", "front_desk", course, with_data(patient=lambda w: w.archived.uuid), field="patient"),
     Forged("course in an inactive room", "front_desk", course, with_data(room=lambda w: w.closed_room.uuid), field="room"),

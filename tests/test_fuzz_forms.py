@@ -419,7 +419,7 @@ FORMS: list[Case] = [
     Case("scheduling:move", "front_desk", lambda w, c: T(url("scheduling:move", w.own_appointment.uuid))),
     Case("scheduling:move", "practitioner", lambda w, c: T(url("scheduling:move", w.own_appointment.uuid)), variant="own calendar", htmx=True),
     Case("scheduling:cancel", "front_desk", lambda w, c: T(url("scheduling:cancel", w.own_appointment.uuid), baseline={"cancelled_by": "patient", "reason": "Unwell"})),
-    Case("scheduling:status", "front_desk", lambda w, c: T(url("scheduling:status", w.own_appointment.uuid), page=url("scheduling:appointment", w.own_appointment.uuid)), htmx=True),
+    Case("scheduling:status", "front_desk", lambda w, c: T(url("scheduling:status", w.todays_appointment.uuid), page=url("scheduling:appointment", w.todays_appointment.uuid)), htmx=True),
     Case("scheduling:course", "front_desk", lambda w, c: T(url("scheduling:course"), page=url("scheduling:course", patient=w.patient_a.uuid)), accepts_baseline=False),
     Case("scheduling:course", "front_desk", course_preview, variant="booking the previewed plan"),
     Case("scheduling:course", "front_desk", lambda w, c: T(url("scheduling:course"), fields={"patient": [str(w.patient_a.uuid)], "appointment_type": [str(w.kind.uuid)], "practitioner": [str(w.practitioner.uuid)], "room": [str(w.room.uuid)]}), method=GET, variant="pre-filled from a link"),

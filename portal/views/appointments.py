@@ -7,7 +7,7 @@ on every POST, whatever the pages showed.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -53,7 +53,7 @@ def home_context(patient, now=None) -> dict:
         Upcoming(
             appointment=appointment,
             may_cancel=services.patient_may_cancel(appointment, clinic, now),
-            cancel_until=services.cancel_deadline(appointment, clinic),
+            cancel_until=services.cancel_deadline(appointment.start_at, clinic),
         )
         for appointment in appointments
     ]
@@ -109,7 +109,7 @@ def cancel(request, uuid):
         "form": form,
         "problem": problem,
         "clinic": clinic,
-        "cancel_until": services.cancel_deadline(appointment, clinic),
+        "cancel_until": services.cancel_deadline(appointment.start_at, clinic),
     }
     return render(request, "portal/appointment_cancel.html", context)
 
@@ -234,8 +234,6 @@ def book_confirm(request):
         "slot": slot,
         "appointment_type": form.cleaned_data.get("appointment_type") if slot else None,
         "cancel_hours": clinic.late_cancellation_hours,
-        "cancel_until": slot.start - timedelta(hours=clinic.late_cancellation_hours)
-        if slot
-        else None,
+        "cancel_until": services.cancel_deadline(slot.start, clinic) if slot else None,
     }
     return render(request, "portal/book_confirm.html", context)

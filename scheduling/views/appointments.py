@@ -11,6 +11,7 @@ from notifications.models import OutboundMessage
 from patients.models import Patient
 from scheduling import services
 from scheduling.access import get_appointment_for_user, get_appointment_to_change
+from scheduling.dates import long_date
 from scheduling.forms import BookingForm, CancelForm, MoveForm, StatusForm, start_from_query
 from scheduling.models import Appointment
 from sessions.floor import room_still_occupied
@@ -50,12 +51,12 @@ def book(request):
                 notes=data["notes"].strip(),
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error)  # a time's error goes to its field
         else:
             messages.success(
                 request,
                 f"Booked {appointment.patient.display_name} with {appointment.practitioner} on "
-                f"{timezone.localtime(appointment.start_at):%A %d %B at %H:%M}.",
+                f"{long_date(appointment.start_at)} at {timezone.localtime(appointment.start_at):%H:%M}.",
             )
             if warning := appointment.practitioner.licence_warning(
                 timezone.localdate(appointment.start_at)
@@ -138,13 +139,15 @@ def move(request, uuid):
                 outside_hours_reason=data["outside_hours_reason"].strip(),
             )
         except services.BookingError as error:
-            form.add_error(None, error.message)
+            form.add_error(None, error)  # a time's error goes to its field
         else:
-            text = f"Moved to {timezone.localtime(moved.start_at):%A %d %B at %H:%M} with {moved.practitioner}, {moved.room}."
+            when = timezone.localtime(moved.start_at)
+            text = f"Moved to {long_date(when)} at {when:%H:%M} with {moved.practitioner}, {moved.room}."
             if request.htmx:
-                response = render(
-                    request, "scheduling/move_done.html", {"appointment": moved, "text": text}
-                )
+                # The new time, and the form again (at the new version) to adjust it.
+                again = MoveForm(appointment=moved, user=request.user)
+                context = {"form": again, "appointment": moved, "done": text}
+                response = render(request, "scheduling/move_done.html", context)
                 response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
                 return response
             messages.success(request, text)

@@ -7,13 +7,13 @@ ticked rows and books them in one transaction: all of them or none.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import require
 from accounts.roles import Capability
 from scheduling import services
 from scheduling.course import PlannedVisit, book_course, plan_course
+from scheduling.dates import long_datetime
 from scheduling.planning_forms import CourseForm
 from scheduling.views.finder import chosen_patient
 
@@ -45,7 +45,7 @@ def _plan(form) -> list[PlannedVisit]:
 
 
 def _when(visit: PlannedVisit) -> str:
-    return f"{timezone.localtime(visit.start):%a %d %b %H:%M}"
+    return long_datetime(visit.start)
 
 
 def _refusal(form, visits, chosen) -> str | None:
@@ -59,14 +59,22 @@ def _refusal(form, visits, chosen) -> str | None:
             f"Nothing was saved: {listed}. The plan below shows the conflicts now; "
             "untick those rows or change the details, then save again."
         )
-    reason = form.cleaned_data["outside_hours_reason"]
-    if not reason and any(v.outside_hours for v in visits if v.key in chosen):
+    return None
+
+
+def _booking_refusal(form, error: services.BookingError) -> str:
+    """Why book_course refused (it owns the rules), said for the whole plan."""
+    if "outside_hours_reason" in getattr(error, "error_dict", {}):
         form.add_error(
             "outside_hours_reason",
             "Some ticked appointments are outside working hours: say why, or untick them.",
         )
         return "Nothing was saved: a reason is needed for appointments outside working hours."
-    return None
+    # Someone took one of the times since the plan was made.
+    return (
+        f"Nothing was saved: {' '.join(error.messages)} The plan below shows the "
+        "conflicts now; untick those rows, then save again."
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,20 +116,14 @@ def course(request):
                         notes=form.cleaned_data["notes"],
                     )
                 except services.BookingError as error:
-                    # Someone took one of the times since the plan was made.
                     visits = _plan(form)
-                    refusal = (
-                        f"Nothing was saved: {error.message} The plan below shows the "
-                        "conflicts now; untick those rows, then save again."
-                    )
+                    refusal = _booking_refusal(form, error)
                 else:
                     messages.success(
                         request,
                         f"Booked {len(booked)} appointment{'s' if len(booked) != 1 else ''} "
                         f"for {patient.display_name}: "
-                        + ", ".join(
-                            f"{timezone.localtime(a.start_at):%a %d %b %H:%M}" for a in booked
-                        )
+                        + ", ".join(long_datetime(a.start_at) for a in booked)
                         + ".",
                     )
                     return redirect("patients:detail", uuid=patient.uuid)

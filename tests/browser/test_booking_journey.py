@@ -3,13 +3,19 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from scheduling.models import Appointment
 from tests.browser.conftest import login
 from tests.factories import PatientFactory
 from tests.factories.accounts import PASSWORD
-from tests.factories.scheduling import AppointmentTypeFactory, RoomFactory, WorkingHoursFactory
+from tests.factories.scheduling import (
+    AppointmentFactory,
+    AppointmentTypeFactory,
+    RoomFactory,
+    WorkingHoursFactory,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +63,30 @@ def test_it_lets_front_desk_find_book_move_and_check_in(page, live_server, front
     page.get_by_label("Start time").fill("10:00")
     page.get_by_label("Start time").press("Enter")
     expect(page.get_by_test_id("move-done")).to_contain_text("Moved to")
+    # The page says the new time (it used to keep the old "Now: …") and keeps the form.
+    moved_day = f"{new_day:%A} {new_day.day} {new_day:%B}"
+    expect(page.get_by_test_id("move-now")).to_contain_text(f"Now: {moved_day}")
+    expect(page.get_by_test_id("move-now")).to_contain_text("10:00")
+    expect(page.get_by_label("Start time")).to_have_value("10:00")
     appointment.refresh_from_db()
     assert appointment.start_at != first_start
     assert appointment.events.filter(kind="moved").exists()
 
-    # Check the patient in from the appointment page.
+    # Checking in is for the day itself: two days ahead it is refused, with why.
     page.get_by_test_id("move-done").get_by_role("link", name="Open the appointment").click()
     page.get_by_role("button", name="Mark arrived").click()
-    expect(page.get_by_test_id("appointment-status")).to_contain_text("Arrived")
+    expect(page.get_by_role("alert")).to_contain_text("marked arrived only on the day")
+    expect(page.get_by_test_id("appointment-status")).to_contain_text("Booked")
     appointment.refresh_from_db()
-    assert appointment.status == "arrived"
+    assert appointment.status == "booked"
+
+    # Today's appointment: check the patient in from the appointment page.
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    todays = AppointmentFactory(
+        patient=patient, practitioner=appointment.practitioner, start_at=noon
+    )
+    page.goto(f"{live_server.url}/calendar/appointments/{todays.uuid}/")
+    page.get_by_role("button", name="Mark arrived").click()
+    expect(page.get_by_test_id("appointment-status")).to_contain_text("Arrived")
+    todays.refresh_from_db()
+    assert todays.status == "arrived"

@@ -64,6 +64,7 @@ def test_the_uid_is_stable_across_a_move_and_the_sequence_rises(appointment, fro
         practitioner=appointment.practitioner,
         room=appointment.room,
         by=front_desk,
+        outside_hours_reason="No working hours in this test",
     )
     _, after = parsed(moved)
     assert str(after["uid"]) == str(before["uid"])

@@ -28,6 +28,7 @@ def book(clinic, practitioner, room, follow_up, front_desk, django_capture_on_co
                 appointment_type=follow_up,
                 start_at=start,
                 by=front_desk,
+                outside_hours_reason="No working hours in this test",
             )
 
     return book
@@ -50,6 +51,7 @@ def move(appointment, by, on_commit, hours=24):
             practitioner=appointment.practitioner,
             room=appointment.room,
             by=by,
+            outside_hours_reason="No working hours in this test",
         )
 
 
@@ -141,6 +143,7 @@ def test_nothing_is_sent_before_the_booking_commits(clinic, practitioner, room, 
         appointment_type=follow_up,
         start_at=SUMMER,
         by=None,
+        outside_hours_reason="No working hours in this test",
     )
     assert mail.outbox == []
     assert OutboundMessage.objects.get().status == "queued"
@@ -248,6 +251,7 @@ def test_delivering_twice_sends_once(clinic, practitioner, room, follow_up, pati
         appointment_type=follow_up,
         start_at=SUMMER,
         by=None,
+        outside_hours_reason="No working hours in this test",
     )
     message = OutboundMessage.objects.get()
     assert services.deliver(message.pk) == "sent"

@@ -98,6 +98,7 @@ def test_a_moved_appointment_gets_a_reminder_for_its_new_time(clinic, front_desk
         practitioner=appointment.practitioner,
         room=appointment.room,
         by=front_desk,
+        outside_hours_reason="No working hours in this test",
     )
     # The change message (left queued: no on-commit in a test transaction) and the new reminder.
     assert run_command() == "Queued 1 reminders, sent 2, failed 0."

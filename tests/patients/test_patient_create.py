@@ -67,3 +67,45 @@ def test_it_rejects_bad_input_with_a_message_and_saves_nothing(
     assert r.status_code == 200
     assert field in r.context["form"].errors
     assert Patient.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_searched_name_with_no_match_is_carried_into_the_new_patient_form(
+    client_for, front_desk, htmx
+):
+    client = client_for(front_desk)
+    headers = {"HX-Request": "true"} if htmx else {}
+    r = client.get("/patients/", {"q": "Harriet Okafor"}, headers=headers)
+    link = "/patients/new/?first_name=Harriet&amp;last_name=Okafor"
+    body = r.content.decode()
+    assert "No patients found." in body
+    assert f'id="new-patient-link" href="{link}"' in body
+    if htmx:  # the header's button is outside the fragment: swapped out of band
+        assert 'hx-swap-oob="true"' in body
+    r = client.get(link.replace("&amp;", "&"))
+    assert r.status_code == 200
+    assert r.context["form"]["first_name"].value() == "Harriet"
+    assert r.context["form"]["last_name"].value() == "Okafor"
+    assert 'value="Harriet"' in r.content.decode()
+    assert 'value="Okafor"' in r.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["07700 900123", "1980-03-14", ""])
+def test_a_search_that_is_not_a_name_opens_an_empty_form(client_for, front_desk, query):
+    r = client_for(front_desk).get("/patients/", {"q": query})
+    assert 'id="new-patient-link" href="/patients/new/"' in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_different_person_tickbox_shows_only_with_a_duplicate_on_screen(client_for, front_desk):
+    client = client_for(front_desk)
+    assert "this is a different person" not in client.get(URL).content.decode()
+    r = client.post(URL, {**VALID, "first_name": ""})  # an error, but no duplicate
+    assert r.status_code == 200
+    assert "this is a different person" not in r.content.decode()
+    PatientFactory(first_name="Zoe", last_name="Muller", date_of_birth="1980-03-14")
+    r = client.post(URL, VALID)
+    assert 'data-testid="duplicate-warning"' in r.content.decode()
+    assert "this is a different person" in r.content.decode()

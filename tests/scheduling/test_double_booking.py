@@ -70,6 +70,7 @@ def test_the_service_turns_the_refusal_into_a_clear_message(front_desk):
             appointment_type=first.appointment_type,
             start_at=START,
             by=front_desk,
+            outside_hours_reason="No working hours in this test",
         )
     assert Appointment.objects.count() == 1
 
@@ -94,6 +95,7 @@ def test_many_simultaneous_bookings_of_one_slot_give_exactly_one_appointment(fro
                 appointment_type=kind,
                 start_at=START,
                 by=front_desk,
+                outside_hours_reason="No working hours in this test",
             )
             result = "booked"
         except services.BookingError as error:

@@ -267,6 +267,7 @@ def test_an_appointment_across_the_repeated_hour_keeps_its_real_length(front_des
         appointment_type=kind,
         start_at=start,
         by=front_desk,
+        outside_hours_reason="No working hours in this test",
     )
     assert appointment.end_at - appointment.start_at == timedelta(minutes=45)
     assert appointment.start_at.tzinfo == UTC

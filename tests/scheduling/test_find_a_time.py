@@ -68,7 +68,7 @@ def test_it_lists_the_earliest_free_slots_with_a_book_link(client_for, front_des
     assert slot_times(response)[:3] == ["09:45", "10:00", "10:15"]
     assert len(response.context["slots"]) == 20  # the first 20
     body = response.content.decode()
-    assert "Mon 7 Jan 2030" in body and "09:45–10:30" in body and "Mia Morning" in body
+    assert "Monday 7 January" in body and "09:45–10:30" in body and "Mia Morning" in body
     _, book_url = response.context["slots"][0]
     assert book_url in body.replace("&amp;", "&")
     url = urlsplit(book_url)
@@ -330,3 +330,28 @@ def test_a_search_past_the_first_week_takes_four_rounds_of_queries_at_most(
     slots = response.context["slots"]
     assert len(slots) == 20
     assert all(slot.local_start.date() > MONDAY + dt.timedelta(days=6) for slot, _ in slots)
+
+
+def nav_find_link(response) -> str:
+    (item,) = [i for i in response.context["nav_items"] if i.label == "Find a time"]
+    return item.url
+
+
+@pytest.mark.django_db
+def test_the_navbar_find_a_time_keeps_the_patient_one_came_from(client_for, front_desk):
+    patient = PatientFactory()
+    client = client_for(front_desk)
+    keeps = f"/calendar/find/?patient={patient.uuid}"
+    for page in (
+        f"/patients/{patient.uuid}/",
+        f"/patients/{patient.uuid}/edit/",
+        f"/calendar/find/?patient={patient.uuid}",
+        f"/calendar/appointments/new/?patient={patient.uuid}",
+    ):
+        r = client.get(page)
+        assert r.status_code == 200, page
+        assert nav_find_link(r) == keeps, page
+        assert f'href="{keeps}"' in r.content.decode(), page
+    # No patient on the page (or a malformed one): the plain link.
+    for page in ("/patients/", "/calendar/", "/calendar/find/?patient=not-a-uuid"):
+        assert nav_find_link(client.get(page)) == "/calendar/find/", page

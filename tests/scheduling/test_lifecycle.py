@@ -16,12 +16,20 @@ def appointment(practitioner):
     return AppointmentFactory(practitioner=practitioner, start_at=START)
 
 
+@pytest.fixture
+def todays(practitioner):
+    """An appointment at noon today in the clinic's zone: the patient may arrive."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    return AppointmentFactory(practitioner=practitioner, start_at=noon)
+
+
 def url(appointment, action=""):
     return f"/calendar/appointments/{appointment.uuid}/{action}"
 
 
 @pytest.mark.django_db
-def test_it_walks_the_lifecycle_and_keeps_the_history(client_for, front_desk, appointment):
+def test_it_walks_the_lifecycle_and_keeps_the_history(client_for, front_desk, todays):
+    appointment = todays
     client = client_for(front_desk)
     for step in ["arrived", "in_treatment", "completed"]:
         appointment.refresh_from_db()
@@ -49,6 +57,37 @@ def test_it_refuses_a_step_out_of_order(client_for, front_desk, appointment):
     assert "cannot become completed" in r.content.decode()
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", [-1, 1, 30])
+def test_mark_arrived_on_another_day_is_refused_with_a_message(client_for, front_desk, days):
+    start = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    start += datetime.timedelta(days=days)
+    appointment = AppointmentFactory(start_at=start)
+    r = client_for(front_desk).post(
+        url(appointment, "status/"), {"status": "arrived", "version": 1}, follow=True
+    )
+    day = timezone.localtime(start)
+    expected = (
+        f"This appointment is on {day:%A} {day.day} {day:%B}: a patient can be marked "
+        "arrived only on the day of their appointment. Nothing changed."
+    )
+    assert [str(m) for m in r.context["messages"]] == [expected]
+    assert expected in r.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.version) == ("booked", 1)
+    assert not appointment.events.exists()
+
+
+@pytest.mark.django_db
+def test_mark_arrived_on_the_day_works_even_after_the_start(client_for, front_desk, todays):
+    r = client_for(front_desk).post(
+        url(todays, "status/"), {"status": "arrived", "version": 1}, follow=True
+    )
+    assert r.status_code == 200
+    todays.refresh_from_db()
+    assert todays.status == "arrived"
 
 
 @pytest.mark.django_db
@@ -86,8 +125,8 @@ def test_it_moves_and_resizes_keeping_the_old_time(client_for, front_desk, appoi
 
 @pytest.mark.django_db
 def test_a_move_from_an_out_of_date_page_is_refused(client_for, front_desk, appointment):
-    services.change_status(appointment=appointment, status="arrived", by=front_desk)
-    services.change_status(appointment=appointment, status="booked", by=front_desk)
+    # Two changes that leave it booked (each bumps the version).
+    Appointment.objects.filter(pk=appointment.pk).update(version=3)
     r = client_for(front_desk).post(
         url(appointment, "move/"),
         {
@@ -150,8 +189,9 @@ def test_practitioners_change_only_their_own_appointments(
 
 @pytest.mark.django_db
 def test_the_appointment_page_has_a_fixed_number_of_queries(
-    client_for, front_desk, appointment, django_assert_num_queries
+    client_for, front_desk, todays, django_assert_num_queries
 ):
+    appointment = todays
     for _ in range(3):
         services.change_status(appointment=appointment, status="arrived", by=front_desk)
         services.change_status(appointment=appointment, status="booked", by=front_desk)
@@ -162,3 +202,63 @@ def test_the_appointment_page_has_a_fixed_number_of_queries(
         r = client.get(url(appointment))
     assert r.status_code == 200
     assert "Mark arrived" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_history_reads_in_plain_words_with_one_date_format(client_for, front_desk, todays):
+    """No ISO strings, no "Status changed" without the new status, no leading zeros."""
+    tuesday = datetime.datetime(2030, 1, 1, 14, 30, tzinfo=datetime.UTC)  # GMT: local = UTC
+    appointment = AppointmentFactory(practitioner=todays.practitioner, start_at=tuesday)
+    front_desk.full_name = "Tom Bradley"
+    front_desk.save(update_fields=["full_name"])
+    client = client_for(front_desk)
+    r = client.post(
+        url(appointment, "move/"),
+        {
+            "version": appointment.version,
+            "date": "2030-01-02",
+            "time": "10:00",
+            "duration_minutes": appointment.duration_minutes,
+            "practitioner": appointment.practitioner.uuid,
+            "room": appointment.room.uuid,
+            "outside_hours_reason": "No hours set in this test",
+        },
+        follow=True,
+    )
+    text = r.content.decode()
+    assert "Moved to Wednesday 2 January at 10:00" in text
+    assert "Moved from Tuesday 1 January 14:30 to Wednesday 2 January 10:00 by Tom Bradley" in text
+    assert "2030-01-01T" not in text and " 01 " not in text and "(was" not in text
+    client.post(url(todays, "status/"), {"status": "arrived", "version": todays.version})
+    text = client.get(url(todays)).content.decode()
+    assert "Status changed to Arrived by Tom Bradley" in text
+
+
+@pytest.mark.django_db
+def test_after_a_move_the_page_shows_the_new_time_and_the_form_again(
+    client_for, front_desk, appointment
+):
+    r = client_for(front_desk).post(
+        url(appointment, "move/"),
+        {
+            "version": appointment.version,
+            "date": "2030-01-09",
+            "time": "11:30",
+            "duration_minutes": appointment.duration_minutes,
+            "practitioner": appointment.practitioner.uuid,
+            "room": appointment.room.uuid,
+            "outside_hours_reason": "No hours set in this test",
+        },
+        headers={"HX-Request": "true"},
+    )
+    body = r.content.decode()
+    # The "Now:" line outside the form is replaced out of band…
+    assert (
+        'id="move-now" data-testid="move-now" hx-swap-oob="true">Now: Wednesday 9 January' in body
+    )
+    assert "Now: Monday 7 January" not in body
+    # …and the form comes back at the new time and version, with the news on top.
+    assert 'data-testid="move-done"' in body and "Moved to Wednesday 9 January at 11:30" in body
+    assert 'data-testid="move-form"' in body
+    assert r.context["form"]["time"].value().strftime("%H:%M") == "11:30"
+    assert f'name="version" value="{appointment.version + 1}"' in body

@@ -198,7 +198,8 @@ def test_opening_and_signing_the_record_moves_the_visit_along(practitioner, fron
     from tests.factories.patients import ConsentFactory
     from tests.factories.scheduling import AppointmentFactory
 
-    appointment = AppointmentFactory(practitioner=practitioner)
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    appointment = AppointmentFactory(practitioner=practitioner, start_at=noon)
     ConsentFactory(
         patient=appointment.patient, given_at=timezone.now() - datetime.timedelta(days=1)
     )
@@ -217,3 +218,54 @@ def test_opening_and_signing_the_record_moves_the_visit_along(practitioner, fron
     services.sign_session(session=session, by=practitioner.user)
     appointment.refresh_from_db()
     assert appointment.status == "completed"
+
+
+@pytest.mark.django_db
+def test_a_record_opened_for_a_patient_nobody_marked_arrived_moves_the_visit_along(
+    client_for, practitioner, front_desk
+):
+    """The desk forgot "Mark arrived": opening the record implies the arrival
+    (said in the history), and signing completes the visit."""
+    from tests.factories.patients import ConsentFactory
+    from tests.factories.scheduling import AppointmentFactory
+
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    appointment = AppointmentFactory(practitioner=practitioner, start_at=noon)
+    ConsentFactory(
+        patient=appointment.patient, given_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    client = client_for(practitioner.user)
+    r = client.post("/records/start/", {"appointment": appointment.uuid})
+    assert r.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "in_treatment"
+    (event,) = appointment.events.all()
+    assert (event.before["status"], event.after["status"]) == ("booked", "in_treatment")
+    assert event.note.startswith("Arrival implied")
+    page = client_for(front_desk).get(f"/calendar/appointments/{appointment.uuid}/")
+    assert "Status: In treatment" in page.content.decode()
+    assert "Arrival implied: the treatment record was opened" in page.content.decode()
+
+    session = TreatmentSession.objects.get(appointment=appointment)
+    TreatmentSession.objects.filter(pk=session.pk).update(contraindications_reviewed=True)
+    session.refresh_from_db()
+    treat(session, practitioner.user)
+    services.sign_session(session=session, by=practitioner.user)
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"
+
+
+@pytest.mark.django_db
+def test_a_record_opened_ahead_of_the_day_leaves_the_booking_as_it_is(practitioner):
+    from tests.factories.scheduling import AppointmentFactory
+
+    appointment = AppointmentFactory(practitioner=practitioner)  # in 2030
+    services.start_session(
+        patient=appointment.patient,
+        practitioner=practitioner,
+        appointment=appointment,
+        by=practitioner.user,
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert not appointment.events.exists()
