@@ -559,6 +559,8 @@ def test_a_signature_the_database_refuses_is_a_message_not_an_error(
         licence_expiry=timezone.localdate() - datetime.timedelta(days=1)
     )
     with mock.patch("sessions.services.sign_problems", return_value=[]):
-        response = as_practitioner.post(url(draft, "sign"), {"version": draft.version, "checked": "on"})
+        response = as_practitioner.post(
+            url(draft, "sign"), {"version": draft.version, "checked": "on"}
+        )
     assert "The record was not signed" in response.content.decode()
     assert not TreatmentSession.objects.get(pk=draft.pk).is_signed
