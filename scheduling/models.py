@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.roles import Capability
-from scheduling.dates import long_datetime
+from scheduling.dates import long_date, long_datetime
 
 
 class Room(models.Model):
@@ -348,9 +349,28 @@ class Appointment(models.Model):
         return self.can_become(self.Status.CANCELLED)
 
     def next_statuses(self) -> list["Appointment.Status"]:
-        """The lifecycle steps offered as buttons (cancelling has its own form)."""
+        """The lifecycle steps offered as buttons now (cancelling has its own form)."""
         order = [s for s in self.Status if s != self.Status.CANCELLED]
-        return [s for s in order if s in self.TRANSITIONS[self.status]]
+        return [
+            s
+            for s in order
+            if s in self.TRANSITIONS[self.status] and self.timing_problem(s) is None
+        ]
+
+    def timing_problem(self, status: str, now=None) -> str | None:
+        """Why this appointment cannot take ``status`` at this moment: a patient
+        arrives only on the appointment's day (in the clinic's zone), and is a
+        no-show only once it has started."""
+        now = now or timezone.now()
+        if status == self.Status.NO_SHOW and self.start_at > now:
+            return "An appointment cannot be a no-show before it starts."
+        day = timezone.localdate(self.start_at)
+        if status == self.Status.ARRIVED and day != timezone.localdate(now):
+            return (
+                f"This appointment is on {long_date(day)}: a patient can be marked arrived only "
+                "on the day of their appointment. Nothing changed."
+            )
+        return None
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]

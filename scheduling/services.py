@@ -19,7 +19,7 @@ from clinic.models import ClinicSettings
 from notifications.models import OutboundMessage
 from notifications.services import queue_for
 from scheduling.availability import Availability, load_availability
-from scheduling.dates import long_date, long_datetime
+from scheduling.dates import long_datetime
 from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
@@ -295,14 +295,8 @@ def change_status(
             f"An appointment that is {current.get_status_display().lower()} cannot become "
             f"{Appointment.Status(status).label.lower()}."
         )
-    if status == Appointment.Status.NO_SHOW and current.start_at > timezone.now():
-        raise BookingError("An appointment cannot be a no-show before it starts.")
-    day = timezone.localdate(current.start_at)
-    if status == Appointment.Status.ARRIVED and day != timezone.localdate():
-        raise BookingError(
-            f"This appointment is on {long_date(day)}: a patient can be marked arrived only "
-            "on the day of their appointment. Nothing changed."
-        )
+    if problem := current.timing_problem(status):
+        raise BookingError(problem)
     before = _snapshot(current)
     current.status = status
     current.version = F("version") + 1

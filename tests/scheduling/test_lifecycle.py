@@ -262,3 +262,19 @@ def test_after_a_move_the_page_shows_the_new_time_and_the_form_again(
     assert 'data-testid="move-form"' in body
     assert r.context["form"]["time"].value().strftime("%H:%M") == "11:30"
     assert f'name="version" value="{appointment.version + 1}"' in body
+
+
+@pytest.mark.django_db
+def test_only_the_steps_allowed_now_are_offered(client_for, front_desk):
+    """Another day's appointment offers no "Mark arrived", a future one no
+    "Mark no-show": the same rule that refuses them (Appointment.timing_problem)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories.scheduling import AppointmentFactory
+
+    tomorrow = AppointmentFactory(start_at=timezone.now() + timedelta(days=1))
+    page = client_for(front_desk).get(f"/calendar/appointments/{tomorrow.uuid}/").content.decode()
+    assert "Mark arrived" not in page and "Mark no-show" not in page
+    assert tomorrow.next_statuses() == []
