@@ -64,6 +64,7 @@ def test_a_practitioners_session(page, live_server, demo_clinic):
     from patients.models import Patient
     from practitioners.models import Practitioner
     from sessions import services
+    from tests.factories.patients import uncautioned
 
     login(page, live_server, PRACTITIONER_EMAIL, DEMO_PASSWORD)
     expect(page.get_by_test_id("home-today")).to_be_visible()
@@ -72,19 +73,8 @@ def test_a_practitioners_session(page, live_server, demo_clinic):
     # A record opened for a patient without contraindications (consent on file), and the saved
     # protocol applied from the record page.
     practitioner = Practitioner.objects.get(user__email=PRACTITIONER_EMAIL)
-    patient = (
-        Patient.objects.active()
-        .filter(
-            is_pregnant=False,
-            has_implanted_device=False,
-            bleeding_risk=False,
-            has_epilepsy=False,
-            needle_phobia_or_fainting=False,
-            skin_conditions="",
-            consents__isnull=False,  # consent on file: no consent banner on the record
-        )
-        .first()
-    )
+    # Consent on file: no consent banner on the record.
+    patient = uncautioned(Patient.objects.active(), consents__isnull=False)
     session = services.start_session(
         patient=patient, practitioner=practitioner, by=practitioner.user
     )

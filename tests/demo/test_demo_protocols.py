@@ -12,6 +12,7 @@ from patients.models import Patient
 from practitioners.models import Practitioner
 from sessions import services
 from sessions.models import Protocol
+from tests.factories.patients import uncautioned
 
 pytestmark = pytest.mark.django_db
 
@@ -51,18 +52,7 @@ def test_the_demo_practitioner_has_the_lumbar_strain_protocol_and_more(demo_prac
 
 @pytest.mark.parametrize("name", list(PROTOCOLS))
 def test_each_demo_protocol_applies_to_a_draft_without_a_warning(client, demo_practitioner, name):
-    patient = (
-        Patient.objects.active()
-        .filter(
-            is_pregnant=False,
-            has_implanted_device=False,
-            bleeding_risk=False,
-            has_epilepsy=False,
-            needle_phobia_or_fainting=False,
-            skin_conditions="",
-        )
-        .first()
-    )
+    patient = uncautioned(Patient.objects.active())
     draft = services.start_session(
         patient=patient, practitioner=demo_practitioner, by=demo_practitioner.user
     )

@@ -64,3 +64,18 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     signature_method = Consent.Method.TYPED
     typed_name = factory.LazyAttribute(lambda c: f"{c.patient.first_name} {c.patient.last_name}")
     typed_name_confirmed = True
+
+
+def uncautioned(patients, **extra):
+    """Of ``patients``, the first with no clinical flag that a needle would have to
+    answer (pregnancy, device, bleeding, epilepsy, fainting, skin): for tests that
+    apply points and expect no warning."""
+    return patients.filter(
+        is_pregnant=False,
+        has_implanted_device=False,
+        bleeding_risk=False,
+        has_epilepsy=False,
+        needle_phobia_or_fainting=False,
+        skin_conditions="",
+        **extra,
+    ).first()
