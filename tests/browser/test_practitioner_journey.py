@@ -123,9 +123,13 @@ def test_a_practitioner_records_and_signs_a_treatment(
 
     # No consent on file yet: the needles cannot go in. The practitioner records
     # Maria's consent (a typed name she confirms) and comes back to the record.
+    # (The consent alert is on the page before the click too, so wait for the
+    # refusal itself: a click on the link mid-swap would be lost.)
     page.get_by_label("Patient's position").select_option("prone")
     page.get_by_role("button", name="Needles in").click()
-    expect(page.locator("#section-needling")).to_contain_text("No informed consent on file")
+    expect(page.locator("#section-needling").get_by_test_id("section-errors")).to_contain_text(
+        "No informed consent on file"
+    )
     page.get_by_test_id("consent-needed").get_by_role("link", name="Record the consent").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Informed consent")
     page.get_by_label("Typed full name, confirmed by the signer").check()
