@@ -49,12 +49,17 @@ class Layout:
     max_x_labels: int
     # Between legend items: three a line, two a line; (0, 0): one a line.
     legend_spacing: tuple[int, int]
-    mic_label: str  # the words on the dashed line, before "(NPRS 4 or lower)"
+    # The words on the dashed line, formatted with noun (NPRS), goal (4) and unit ("" or " %").
+    mic_label: str
 
 
-WIDE = Layout("", 640, 56, 24, 24, 10, (192, 290), "Minimal important change")
-# Shown up to 767 px: a 390 px phone draws it at about one unit a pixel.
-PHONE = Layout("-phone", 320, 44, 12, 16, 4, (0, 0), "Important change")
+WIDE = Layout(
+    "", 640, 56, 24, 24, 10, (192, 290), "Minimal important change ({noun} {goal}{unit} or lower)"
+)
+# Shown up to 767 px: a 390 px phone draws it at about one unit a pixel. Its
+# text is a size larger (chart.css), so the y labels need more room, and the
+# label on the dashed line is shorter (the legend names the line in full).
+PHONE = Layout("-phone", 320, 54, 12, 16, 4, (0, 0), "Important change: {goal}{unit} or lower")
 WIDTH, LEFT, RIGHT = WIDE.width, WIDE.left, WIDE.right
 
 MIC_LABEL = "Minimal important change"
@@ -262,7 +267,7 @@ def _panel(
                 line_y=_n(line_y),
                 band_y=_n(line_y),
                 band_height=_n(bottom - line_y),
-                label=f"{layout.mic_label} ({noun} {goal}{unit} or lower)",
+                label=layout.mic_label.format(noun=noun, goal=goal, unit=unit),
                 label_y=_n(line_y - 5),
             )
         else:

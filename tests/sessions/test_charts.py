@@ -176,7 +176,7 @@ def test_the_phone_layout_draws_the_same_chart_narrower():
     assert len({item.y for item in phone.legend}) == len(phone.legend) == 4
     assert len(phone.x_labels) <= 4
     assert all(float(x) < 320 for x in phone.x_grid)
-    assert phone.panels[0].mic.label == "Important change (NPRS 4 or lower)"
+    assert phone.panels[0].mic.label == "Important change: 4 or lower"
     # Both are on one page: the phone's ids and test ids are its own.
     svg = render(phone)
     assert 'aria-labelledby="trend-chart-phone-title trend-chart-phone-desc"' in svg
