@@ -23,18 +23,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import require
 from accounts.roles import STAFF_ROLES, Capability
 from audit.models import AuditEvent
-from audit.services import record
 from patients.models import Patient
 from portal.access import get_own_appointment, get_own_patient
-from portal.export import build_export
 from portal.history import access_label, session_story, with_story
-from portal.record_forms import (
+from portal.record_forms import QuestionnaireForm
+from portal.services import (
     QuestionnaireClosed,
-    QuestionnaireForm,
+    export_record,
     questionnaire_open,
     save_questionnaire,
+    upcoming_appointments,
 )
-from portal.services import upcoming_appointments
 from scheduling.models import Appointment
 from sessions.charts import trend_chart
 from sessions.models import TreatmentSession
@@ -149,15 +148,7 @@ def access_log(request):
 
 def _export(request, fmt: str) -> dict:
     patient = get_own_patient(request)
-    data = build_export(patient)
-    record(
-        "portal.export.downloaded",
-        actor=request.user,
-        obj=patient,
-        patient=patient,
-        data={"format": fmt},
-    )
-    return data
+    return export_record(patient=patient, by=request.user, fmt=fmt)
 
 
 @never_cache

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import require
 from accounts.roles import Capability
-from audit.services import record
 from clinic.models import ClinicSettings
 from patients.views import get_patient_for_user
 from sessions.charts import trend_chart
 from sessions.models import NeedlePlacement, TreatmentSession
 from sessions.progress import assess, points_used_most, signed_measurements
+from sessions.services import record_clinical_page_read
 from sessions.views.record import record_url
 
 
@@ -53,13 +53,7 @@ def patient_clinical(request, uuid):
     progress = assess(
         signed_measurements(sessions), review_after=ClinicSettings.load().review_after_sessions
     )
-    record(
-        "sessions.clinical_page.viewed",
-        actor=request.user,
-        obj=patient,
-        patient=patient,
-        data={"sessions": [str(s.uuid) for s in sessions]},
-    )
+    record_clinical_page_read(patient=patient, sessions=sessions, by=request.user)
     context = {
         "patient": patient,
         "sessions": sessions,
