@@ -37,7 +37,8 @@ from portal.services import (
 from scheduling.models import Appointment
 from sessions.charts import trend_chart
 from sessions.models import TreatmentSession
-from sessions.progress import assess, signed_measurements
+from sessions.progress import assess, scores_of
+from sessions.timeline import page_of, parse_cursor
 
 ACCESS_LOG_PAGE_SIZE = 25
 
@@ -60,13 +61,21 @@ def next_questionnaire(patient: Patient) -> Appointment | None:
 @require_GET
 @require(Capability.USE_PORTAL)
 def history(request):
+    """The latest signed sessions, ten at a time (sessions.timeline): "Earlier
+    sessions" appends the next page (htmx) or opens it (?before=<cursor>)."""
     patient = get_own_patient(request)
-    stories = [session_story(s) for s in with_story(own_sessions(request, patient))]
+    page = page_of(
+        with_story(own_sessions(request, patient)),
+        before=parse_cursor(request.GET.get("before")),
+    )
     context = {
         "patient": patient,
-        "stories": stories,
-        "next_visit": next_questionnaire(patient),
+        "page": page,
+        "stories": [session_story(s) for s in page.sessions],
     }
+    if request.htmx:
+        return render(request, "portal/history_page.html", context)
+    context["next_visit"] = next_questionnaire(patient)
     return render(request, "portal/history.html", context)
 
 
@@ -87,7 +96,7 @@ def history_session(request, uuid):
 def progress(request):
     patient = get_own_patient(request)
     # The clinic's review prompt is for the practitioner: off here.
-    course = assess(signed_measurements(own_sessions(request, patient)), review_after=0)
+    course = assess(scores_of(own_sessions(request, patient)), review_after=0)
     context = {"patient": patient, "progress": course, "chart": trend_chart(course.series)}
     return render(request, "portal/progress.html", context)
 
