@@ -18,13 +18,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    F,
+    Func,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.http import Http404
 
 from sessions.models import TreatmentSession
 
 PAGE_SIZE = 10
-NEWEST_FIRST = ("-session_date", "-created_at", "-id")
+KEYS = ("session_date", "created_at", "id")
+NEWEST_FIRST = tuple(f"-{key}" for key in KEYS)
 
 
 def parse_cursor(value: str | None) -> uuid.UUID | None:
@@ -38,20 +48,34 @@ def parse_cursor(value: str | None) -> uuid.UUID | None:
         raise Http404("No such page of sessions.") from None
 
 
+class _OlderThan(Func):
+    """``(session_date, created_at, id) < (SELECT the same FROM the cursor's row)``:
+    PostgreSQL compares rows key by key, which is exactly the keyset's order. No
+    cursor row (not among the rows this user may see) compares as NULL: no rows."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, cursor_row: QuerySet[TreatmentSession]):
+        keys = cursor_row.order_by().values(*KEYS)[:1]
+        super().__init__(*(F(k) for k in KEYS), Subquery(keys, output_field=DateField()))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        *keys, cursor = self.get_source_expressions()
+        sql, params = [], []
+        for key in keys:
+            key_sql, key_params = compiler.compile(key)
+            sql.append(key_sql)
+            params.extend(key_params)
+        cursor_sql, cursor_params = compiler.compile(cursor)
+        return f"(({', '.join(sql)}) < {cursor_sql})", (*params, *cursor_params)
+
+
 def older_than(queryset: QuerySet[TreatmentSession], cursor: uuid.UUID):
-    """The rows of ``queryset`` that come after the cursor's row, newest first
-    (``queryset`` must not group: no aggregate annotations)."""
-    row = queryset.filter(uuid=cursor).order_by()
-
-    def key(field):
-        return Subquery(row.values(field)[:1])
-
-    date, created, pk = key("session_date"), key("created_at"), key("pk")
-    return queryset.filter(
-        Q(session_date__lt=date)
-        | Q(session_date=date, created_at__lt=created)
-        | Q(session_date=date, created_at=created, pk__lt=pk)
-    )
+    """The rows of ``queryset`` that come after the cursor's row, newest first.
+    The cursor is looked up among the same rows (this patient's, that this user
+    may see), in the same query."""
+    return queryset.filter(_OlderThan(queryset.filter(uuid=cursor)))
 
 
 @dataclass(frozen=True)
