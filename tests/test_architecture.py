@@ -2,7 +2,7 @@
 source with ``ast``, no database).
 
 * A workflow (a write, its transaction, its audit entry) lives in a service
-  module: views and form modules validate and call it, never write the audit
+  module: views, form modules and admin pages validate and call it, never write the audit
   trail or open a transaction themselves.
 * The audit call has one spelling, ``audit.services.record(...)`` after
   ``import audit.services``: no bare ``record(``, which reads like a treatment
@@ -32,8 +32,10 @@ def app_modules() -> list[Path]:
 
 
 def is_view_or_form(path: Path) -> bool:
+    """Views (a views.py or a views/ package), form modules (forms.py,
+    record_forms.py, ...) and the Django admin's pages (admin.py)."""
     return (
-        path.name == "views.py"
+        path.name in ("views.py", "admin.py")
         or "views" in path.relative_to(ROOT).parts[:-1]
         or path.stem.endswith("forms")
     )
