@@ -8,7 +8,9 @@ import uuid
 
 import pytest
 
+from sessions.models import NeedlePlacement, TreatmentSession
 from tests.sessions.test_clinical_page import make_session
+from tests.sessions.test_clinical_timeline import built
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 URL = "/portal/history/"
@@ -118,3 +120,12 @@ def test_an_earlier_page_costs_the_same_queries_whatever_the_history(
     with django_assert_num_queries(10 if extra else 11):
         response = client.get(URL, {"before": sessions[-10].uuid}, **extra)
     assert shown(response.content.decode()) == [str(s.uuid) for s in reversed(sessions[-20:-10])]
+
+
+@pytest.mark.django_db
+def test_a_page_builds_only_the_sessions_and_placements_it_shows(client, practitioner, patient_a):
+    history(patient_a, practitioner, 40)  # one placement each
+    client.force_login(patient_a.user)
+    with built(TreatmentSession, NeedlePlacement) as count:
+        client.get(URL)
+    assert count == {"TreatmentSession": 10, "NeedlePlacement": 10}

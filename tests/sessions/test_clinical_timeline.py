@@ -5,11 +5,14 @@ each page costs the same queries however long the history."""
 
 import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
+from django.db.models.signals import post_init
 
 from audit.models import AuditEvent
 from clinic.models import ClinicSettings
+from sessions.models import NeedlePlacement, TreatmentSession
 from tests.sessions.test_clinical_page import make_session, markers, url
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -168,3 +171,29 @@ def test_an_earlier_page_costs_the_same_queries_whatever_the_history(
     with django_assert_num_queries(12 if not extra else 9):
         response = client.get(url(patient_a), {"before": sessions[-10].uuid}, **extra)
     assert rows(response.content.decode()) == [str(s.uuid) for s in reversed(sessions[-20:-10])]
+
+
+@pytest.mark.django_db
+def test_a_page_builds_only_the_sessions_and_placements_it_shows(client, practitioner, patient_a):
+    history(patient_a, practitioner, 40)  # one placement each
+    client.force_login(practitioner.user)
+    with built(TreatmentSession, NeedlePlacement) as count:
+        client.get(url(patient_a))
+    assert count == {"TreatmentSession": 10, "NeedlePlacement": 10}
+
+
+@contextmanager
+def built(*models):
+    """How many objects of each model Django builds inside the block."""
+    count = dict.fromkeys((m.__name__ for m in models), 0)
+
+    def counted(sender, **kwargs):
+        count[sender.__name__] += 1
+
+    for model in models:
+        post_init.connect(counted, sender=model, weak=False)
+    try:
+        yield count
+    finally:
+        for model in models:
+            post_init.disconnect(counted, sender=model)
