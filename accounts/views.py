@@ -9,28 +9,30 @@ from base64 import b32encode
 import django_otp
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.access import require
 from accounts.roles import Capability
+from accounts.services import (
+    TwoFactorError,
+    check_code,
+    disable_two_factor,
+    enable_two_factor,
+    record_verified,
+)
 from accounts.twofactor import (
     PENDING_KEY_SESSION_KEY,
-    confirm_pending,
     confirmed_device,
     pending_key,
     qr_code_svg,
     two_factor_state,
     unsaved_device,
 )
-from audit.services import record
 from clinic.models import ClinicSettings
 
 
@@ -102,16 +104,12 @@ def two_factor_confirm(request):
         messages.warning(request, "Scan the QR code below, then enter a code.")
         return redirect("two_factor:status")
     form = CodeForm(request.POST)
-    device = None
-    if form.is_valid():
-        with transaction.atomic():
-            device = confirm_pending(user, key, form.cleaned_data["code"])
-            if device is not None:
-                record("accounts.two_factor.enabled", actor=user, obj=device)
-    if device is None:
-        if form.is_valid():
-            form.add_error("code", "That code does not match. Check the time on your phone.")
-            record("accounts.two_factor.failed", actor=user, data={"stage": "set-up"})
+    if not form.is_valid():
+        return _status_page(request, confirm_form=form)
+    try:
+        device = enable_two_factor(user=user, key=key, code=form.cleaned_data["code"])
+    except TwoFactorError as error:
+        form.add_error(None, error)
         return _status_page(request, confirm_form=form)
     request.session.pop(PENDING_KEY_SESSION_KEY, None)
     # The code just proved the app: this session counts as verified.
@@ -131,9 +129,7 @@ def two_factor_disable(request):
         return redirect("two_factor:status")
     form = CodeForm(request.POST)
     if form.is_valid() and _check_code(request, form, device, stage="disable"):
-        with transaction.atomic():
-            TOTPDevice.objects.filter(user=user).delete()
-            record("accounts.two_factor.disabled", actor=user, obj=device)
+        disable_two_factor(user=user, device=device)
         messages.success(request, "Two-factor authentication is off.")
         return redirect("two_factor:status")
     return _status_page(request, disable_form=form)
@@ -161,28 +157,20 @@ def two_factor_verify(request):
         # A new session key for the verified session, like after the password.
         request.session.cycle_key()
         django_otp.login(request, device)
-        record("accounts.two_factor.verified", actor=user, obj=device)
+        record_verified(user=user, device=device)
         return HttpResponseRedirect(next_url)
     context = {"form": form, "next": next_url, "nav_items": []}
     return render(request, "accounts/two_factor_verify.html", context)
 
 
 def _check_code(request, form, device, *, stage: str) -> bool:
-    """Check the code against the device. django-otp throttles wrong codes (a wait
-    of 1, 2, 4, 8… seconds after each); a wrong or throttled code is recorded."""
-    allowed, info = device.verify_is_allowed()
-    if not allowed:
-        locked_until = (info or {}).get("locked_until") or timezone.now()
-        seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
-        form.add_error(None, f"Too many wrong codes. Wait {seconds} seconds, then try again.")
-        data = {"stage": stage, "throttled": True}
-    elif django_otp.verify_token(request.user, device.persistent_id, form.cleaned_data["code"]):
-        return True
-    else:
-        form.add_error("code", "That code does not match. Check the time on your phone.")
-        data = {"stage": stage}
-    record("accounts.two_factor.failed", actor=request.user, obj=device, data=data)
-    return False
+    """Is the form's code right? If not, the reason is on the form."""
+    try:
+        check_code(user=request.user, device=device, code=form.cleaned_data["code"], stage=stage)
+    except TwoFactorError as error:
+        form.add_error(None, error)
+        return False
+    return True
 
 
 def _safe_next(request) -> str:

@@ -41,6 +41,11 @@ def record(
     )
 
 
+def record_export(*, by, filters: dict[str, Any]) -> AuditEvent:
+    """Exporting the trail is itself an event on it (with the filters used)."""
+    return record("audit.exported", actor=by, data={"filters": filters})
+
+
 def changed_fields(form) -> dict[str, dict[str, str]]:
     """The fields a ModelForm changed, old and new value as text."""
     changes = {}

@@ -20,7 +20,7 @@ from accounts.roles import Capability
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
 from audit.presentation import describe_data
-from audit.services import record
+from audit.services import record_export
 
 PAGE_SIZE = 50
 
@@ -124,7 +124,7 @@ def export_csv(request):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    record("audit.exported", actor=request.user, data={"filters": form.active_filters()})
+    record_export(by=request.user, filters=form.active_filters())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(_csv_rows(_events(form)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'

@@ -21,9 +21,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+import audit.services
 from accounts.models import User
 from accounts.roles import Role
-from audit.services import record
 from demo.consents import seed_consents
 from demo.protocols import seed_protocols
 from demo.records import seed_records
@@ -597,7 +597,7 @@ def seed_demo() -> SeedResult:
         "practitioners": len(PRACTITIONERS),
         "staff_users": len(STAFF) + len(PRACTITIONERS),
     }
-    record(
+    audit.services.record(
         "demo.seeded",
         actor_label="manage.py seed_demo",
         data={"created": created, "demo_totals": totals, "random_seed": SEED},

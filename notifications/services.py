@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+import audit.services
 from accounts.roles import Capability
-from audit.services import record
 from clinic.models import ClinicSettings
 from notifications import emails
 from notifications.models import OutboundMessage
@@ -155,7 +155,7 @@ def retry(message: OutboundMessage, by) -> OutboundMessage:
         if reason:
             raise NotRetryable(f"Not sent again: {reason}.")
         patient = locked.appointment.patient
-        record(
+        audit.services.record(
             "notifications.message.retried",
             actor=by,
             obj=locked,

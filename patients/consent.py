@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import record
+import audit.services
 from patients.models import Consent, ConsentText, Patient
 
 ADULT_AGE = 18
@@ -197,7 +197,7 @@ def record_consent(*, patient: Patient, by, data: dict) -> Consent:
     else:
         raise ConsentError("Choose how the consent is signed: a typed name or a drawn signature.")
     consent.save()
-    record(
+    audit.services.record(
         "patients.consent.given",
         actor=by,
         obj=consent,
@@ -226,7 +226,7 @@ def withdraw_consent(*, patient: Patient, by, note: str = "") -> Consent:
         note=" ".join(note.split()),
     )
     # The note is free text: it stays on the record, out of the audit trail.
-    record("patients.consent.withdrawn", actor=by, obj=withdrawal, patient=patient)
+    audit.services.record("patients.consent.withdrawn", actor=by, obj=withdrawal, patient=patient)
     return withdrawal
 
 
@@ -242,7 +242,7 @@ def publish_consent_text(*, consent_text: ConsentText, changed: list[str], by) -
     else:
         consent_text.save(update_fields=["is_current"])
         action = "patients.consent_text.changed"
-    record(
+    audit.services.record(
         action,
         actor=by,
         obj=consent_text,

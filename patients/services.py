@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import changed_fields, record
+import audit.services
 from patients.models import Patient
 
 CLINICAL_FLAGS_CHANGED = "patients.clinical_flags.changed"
@@ -25,7 +25,7 @@ class StaleEdit(Exception):
 def register_patient(*, form, by) -> Patient:
     patient = form.save()
     patient.refresh_from_db(fields=["patient_number"])
-    record(
+    audit.services.record(
         "patients.patient.created",
         actor=by,
         obj=patient,
@@ -61,9 +61,9 @@ def update_patient(*, form, by, action: str = "patients.patient.changed") -> Pat
     data = (
         {"changed_fields": form.changed_data}
         if action == CLINICAL_FLAGS_CHANGED
-        else {"changes": changed_fields(form)}
+        else {"changes": audit.services.changed_fields(form)}
     )
-    record(action, actor=by, obj=patient, patient=patient, data=data)
+    audit.services.record(action, actor=by, obj=patient, patient=patient, data=data)
     return patient
 
 
@@ -74,7 +74,7 @@ def archive_patient(*, patient: Patient, by) -> None:
         return
     locked.archived_at = timezone.now()
     locked.save(update_fields=["archived_at", "updated_at"])
-    record("patients.patient.archived", actor=by, obj=locked, patient=locked)
+    audit.services.record("patients.patient.archived", actor=by, obj=locked, patient=locked)
 
 
 @transaction.atomic
@@ -84,12 +84,12 @@ def restore_patient(*, patient: Patient, by) -> None:
         return
     locked.archived_at = None
     locked.save(update_fields=["archived_at", "updated_at"])
-    record("patients.patient.restored", actor=by, obj=locked, patient=locked)
+    audit.services.record("patients.patient.restored", actor=by, obj=locked, patient=locked)
 
 
 def record_patient_viewed(*, patient: Patient, by, clinical: bool) -> None:
     """Staff reading contact details (and clinical flags) is audited."""
-    record(
+    audit.services.record(
         "patients.patient.viewed",
         actor=by,
         obj=patient,
@@ -100,4 +100,4 @@ def record_patient_viewed(*, patient: Patient, by, clinical: bool) -> None:
 
 def record_clinical_flags_viewed(*, patient: Patient, by) -> None:
     """Opening the clinical flags form reads clinical data: audited as such."""
-    record("patients.clinical_flags.viewed", actor=by, obj=patient, patient=patient)
+    audit.services.record("patients.clinical_flags.viewed", actor=by, obj=patient, patient=patient)

@@ -31,6 +31,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.outcomes import OdiResult
+from sessions.timeline import NEWEST_FIRST
 
 Side = NeedlePlacement.Side
 Stimulation = NeedlePlacement.Stimulation
@@ -157,7 +158,8 @@ class SessionStory:
 
 def with_story(sessions: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSession]:
     """What ``session_story`` reads, newest first, in four queries however many
-    sessions: the sessions, their placements, adverse events and addenda."""
+    sessions: the sessions, their placements, adverse events and addenda (the
+    history page takes ten at a time: sessions.timeline.page_of)."""
     return (
         sessions.signed()
         .select_related("practitioner__user")
@@ -171,7 +173,7 @@ def with_story(sessions: QuerySet[TreatmentSession]) -> QuerySet[TreatmentSessio
             "adverse_events",
             Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
         )
-        .order_by("-session_date", "-created_at")
+        .order_by(*NEWEST_FIRST)
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -28,11 +29,13 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+import audit.services
 from accounts.models import User
 from accounts.roles import Role
-from audit.services import record
 from clinic.models import ClinicSettings
 from patients.models import Patient
+from portal.export import build_export
+from portal.models import PreVisitQuestionnaire
 from scheduling.availability import clinic_zone
 from scheduling.models import Appointment, AppointmentType
 from scheduling.services import (
@@ -42,6 +45,10 @@ from scheduling.services import (
     cancel_deadline,
 )
 from scheduling.slots import Slot, find_slots
+from sessions.models import TreatmentSession
+
+if TYPE_CHECKING:
+    from portal.record_forms import QuestionnaireForm
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +167,7 @@ def invite_patient(*, patient: Patient, by, base_url: str) -> User:
         _invitation_email(locked, user, link).send()
     except Exception as error:
         logger.warning("Invitation to %s failed: %s", user.email, error)
-        record(
+        audit.services.record(
             "portal.invitation.failed",
             actor=by,
             obj=user,
@@ -171,14 +178,16 @@ def invite_patient(*, patient: Patient, by, base_url: str) -> User:
             f"The portal account for {user.email} is ready, but the invitation e-mail could "
             f"not be sent ({type(error).__name__}). Try again in a moment."
         ) from error
-    record("portal.invitation.sent", actor=by, obj=user, patient=locked, data={"email": user.email})
+    audit.services.record(
+        "portal.invitation.sent", actor=by, obj=user, patient=locked, data={"email": user.email}
+    )
     return user
 
 
 def record_password_set(user: User) -> None:
     """The invited patient chose a password (audited, tied to their record)."""
     patient = Patient.objects.filter(user=user).first()
-    record("portal.password.set", actor=user, obj=user, patient=patient)
+    audit.services.record("portal.password.set", actor=user, obj=user, patient=patient)
 
 
 # --- Cancelling ----------------------------------------------------------------
@@ -428,3 +437,82 @@ def book_online(
                 code="slot_taken",
             ) from error
         raise
+
+
+# --- The pre-visit questionnaire ---------------------------------------------------
+
+# Until the appointment starts, as long as it is booked (or the patient has
+# arrived) and the practitioner has not opened its record yet: the record
+# takes the answers when it is opened, so later changes would be lost.
+OPEN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
+
+
+def _has_record(appointment: Appointment) -> bool:
+    # Read from select_related("treatment_session") when the caller selected it.
+    try:
+        appointment.treatment_session  # noqa: B018
+    except TreatmentSession.DoesNotExist:
+        return False
+    return True
+
+
+def questionnaire_open(appointment: Appointment) -> bool:
+    """May the patient still fill in (or change) the questionnaire?"""
+    return (
+        appointment.status in OPEN_STATUSES
+        and appointment.start_at > timezone.now()
+        and not _has_record(appointment)
+    )
+
+
+class QuestionnaireClosed(Exception):
+    message = (
+        "This appointment has started or is no longer booked, so the questionnaire can no "
+        "longer be changed. Your practitioner will ask you at the visit."
+    )
+
+
+@transaction.atomic
+def save_questionnaire(
+    *, appointment: Appointment, form: QuestionnaireForm, by
+) -> PreVisitQuestionnaire:
+    """Create or update the appointment's one questionnaire from a valid form,
+    and write it to the audit trail (which fields, never the scores). The
+    appointment row is locked, so two saves at once make one row."""
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not questionnaire_open(locked):
+        raise QuestionnaireClosed
+    values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+    questionnaire = PreVisitQuestionnaire.objects.filter(appointment=locked).first()
+    if questionnaire is None:
+        questionnaire = PreVisitQuestionnaire.objects.create(appointment=locked, **values)
+        action = "portal.questionnaire.submitted"
+    else:
+        for name, value in values.items():
+            setattr(questionnaire, name, value)
+        questionnaire.save(update_fields=[*values, "submitted_at"])
+        action = "portal.questionnaire.changed"
+    audit.services.record(
+        action,
+        actor=by,
+        obj=questionnaire,
+        patient=appointment.patient,
+        data={"appointment": str(locked.uuid), "changed_fields": form.changed_data},
+    )
+    return questionnaire
+
+
+# --- The export of the whole record ------------------------------------------------
+
+
+def export_record(*, patient: Patient, by, fmt: str) -> dict:
+    """The patient's whole record as data; every export is audited."""
+    data = build_export(patient)
+    audit.services.record(
+        "portal.export.downloaded",
+        actor=by,
+        obj=patient,
+        patient=patient,
+        data={"format": fmt},
+    )
+    return data

@@ -14,13 +14,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from audit.services import record
+import audit.services
 from clinic.models import ClinicSettings
 from notifications.models import OutboundMessage
 from notifications.services import queue_for
+from practitioners.models import Practitioner
 from scheduling.availability import Availability, load_availability
 from scheduling.dates import long_datetime
-from scheduling.models import Appointment, AppointmentEvent, WaitlistEntry
+from scheduling.models import Appointment, AppointmentEvent, CalendarFeed, WaitlistEntry
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
 ROOM_CONSTRAINT = "scheduling_no_room_double_booking"
@@ -140,7 +141,7 @@ def _log(appointment, kind, *, by, before=None, note="", action):
         after=_snapshot(appointment),
         note=note,
     )
-    record(
+    audit.services.record(
         action,
         actor=by,
         obj=appointment,
@@ -397,3 +398,102 @@ def waitlist_matches(appointment: Appointment):
         and (entry.latest_time is None or local.time() <= entry.latest_time)
         and entry.appointment_type.duration_minutes <= appointment.duration_minutes
     ]
+
+
+# --- The waitlist -------------------------------------------------------------------
+
+
+def _waitlist_snapshot(entry: WaitlistEntry) -> dict:
+    return {
+        "appointment_type": str(entry.appointment_type.uuid),
+        "practitioner": str(entry.practitioner.uuid) if entry.practitioner else None,
+        "dates": [entry.earliest_date.isoformat(), entry.latest_date.isoformat()],
+        "times": [
+            entry.earliest_time.strftime("%H:%M") if entry.earliest_time else None,
+            entry.latest_time.strftime("%H:%M") if entry.latest_time else None,
+        ],
+        "status": entry.status,
+    }
+
+
+@transaction.atomic
+def add_to_waitlist(*, data: dict, by) -> WaitlistEntry:
+    """Put a patient on the waitlist (``data``: the waitlist form's cleaned data)."""
+    entry = WaitlistEntry.objects.create(**data, created_by=by)
+    audit.services.record(
+        "scheduling.waitlist.added",
+        actor=by,
+        obj=entry,
+        patient=entry.patient,
+        data=_waitlist_snapshot(entry),
+    )
+    return entry
+
+
+@transaction.atomic
+def withdraw_from_waitlist(*, entry: WaitlistEntry, by) -> bool:
+    """Take a waiting entry off the list; False (nothing written) when it was no
+    longer waiting, e.g. withdrawn from another tab a moment ago."""
+    withdrawn = WaitlistEntry.objects.filter(
+        pk=entry.pk, status=WaitlistEntry.Status.WAITING
+    ).update(status=WaitlistEntry.Status.WITHDRAWN)
+    if not withdrawn:
+        return False
+    entry.status = WaitlistEntry.Status.WITHDRAWN
+    audit.services.record(
+        "scheduling.waitlist.withdrawn",
+        actor=by,
+        obj=entry,
+        patient=entry.patient,
+        data=_waitlist_snapshot(entry),
+    )
+    return True
+
+
+# --- A practitioner's calendar feed link --------------------------------------------
+
+
+def live_calendar_feed(*, practitioner: Practitioner, by) -> CalendarFeed:
+    """The practitioner's current feed link, made (and audited) on first use."""
+    current = CalendarFeed.objects.filter(
+        practitioner=practitioner, revoked_at__isnull=True
+    ).first()
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            current = CalendarFeed.objects.create(practitioner=practitioner)
+            audit.services.record(
+                "scheduling.calendar_feed.created",
+                actor=by,
+                obj=current,
+                data={"practitioner": str(practitioner.uuid)},
+            )
+    except IntegrityError:  # made at the same moment by another request
+        return CalendarFeed.objects.get(practitioner=practitioner, revoked_at__isnull=True)
+    return current
+
+
+@transaction.atomic
+def renew_calendar_feed(*, practitioner: Practitioner, by) -> CalendarFeed:
+    """Revoke the live link (if any) and make a new one."""
+    # One renewal at a time per practitioner (two tabs, a double click).
+    Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
+    now = timezone.now()
+    for old in CalendarFeed.objects.filter(practitioner=practitioner, revoked_at__isnull=True):
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at"])
+        audit.services.record(
+            "scheduling.calendar_feed.revoked",
+            actor=by,
+            obj=old,
+            data={"practitioner": str(practitioner.uuid)},
+        )
+    new = CalendarFeed.objects.create(practitioner=practitioner)
+    audit.services.record(
+        "scheduling.calendar_feed.created",
+        actor=by,
+        obj=new,
+        data={"practitioner": str(practitioner.uuid)},
+    )
+    return new

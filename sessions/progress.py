@@ -33,16 +33,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from sessions.models import Acupoint, NeedlePlacement, TreatmentSession
 from sessions.outcomes import (
     MEASURES,
     NPRS,
     ODI,
+    ODI_SECTIONS,
     RMDQ,
     Measure,
     Score,
+    odi,
     one_decimal,
     percent_change,
 )
@@ -129,6 +131,31 @@ def signed_measurements(sessions: Iterable[TreatmentSession]) -> list[Measuremen
     signed = [s for s in sessions if s.is_signed]
     signed.sort(key=lambda s: (s.session_date, s.created_at))
     return [measurement_of(s) for s in signed]
+
+
+SCORED_FIELDS = ("uuid", "session_date", "nprs_now", "rmdq_score", *(n for n, _ in ODI_SECTIONS))
+
+
+def scores_of(sessions: QuerySet[TreatmentSession]) -> list[Measurement]:
+    """The signed sessions of ``sessions`` as measurements, oldest first, read
+    as plain rows: the chart covers the whole history in one query without
+    building the sessions a paged timeline does not show."""
+    rows = sessions.signed().order_by("session_date", "created_at", "id").values(*SCORED_FIELDS)
+    measurements = []
+    for row in rows:
+        result = odi([row[name] for name, _ in ODI_SECTIONS])
+        measurements.append(
+            Measurement(
+                session_uuid=row["uuid"],
+                date=row["session_date"],
+                nprs=row["nprs_now"],
+                odi=result.percent,
+                odi_band=result.band,
+                odi_answered=result.answered,
+                rmdq=row["rmdq_score"],
+            )
+        )
+    return measurements
 
 
 def course_start(measurements: list[Measurement], *, gap_days: int = COURSE_GAP_DAYS) -> int:

@@ -21,10 +21,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from audit.services import record
 from sessions.catalogue import point_key
 from sessions.models import Acupoint, Needle, NeedlePlacement, Protocol, ProtocolPoint
 
@@ -297,63 +295,3 @@ class ProtocolForm(forms.Form):
             except ValidationError as error:
                 self.add_error("points", error)
         return cleaned
-
-
-def needle_count(points) -> int:
-    return sum(NeedlePlacement.count_for(p.side, p.acupoint.points_per_side) for p in points)
-
-
-@transaction.atomic
-def save_protocol(form: ProtocolForm, *, by) -> Protocol:
-    """Create or update the protocol; its points are replaced as a whole."""
-    data = form.cleaned_data
-    protocol = form.protocol
-    if protocol is None:
-        protocol = Protocol(practitioner=form.practitioner)
-        action = "sessions.protocol.created"
-    else:
-        protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
-        action = "sessions.protocol.changed"
-    protocol.name = data["name"]
-    try:
-        with transaction.atomic():
-            protocol.save()
-    except IntegrityError as error:  # the same name saved from another tab meanwhile
-        raise ValidationError(f"You already have a protocol called “{protocol.name}”.") from error
-    protocol.points.all().delete()
-    points = ProtocolPoint.objects.bulk_create(
-        ProtocolPoint(
-            protocol=protocol,
-            position=position,
-            acupoint=point.acupoint,
-            side=point.side,
-            needle=point.needle or data["default_needle"],
-            depth_mm=point.depth_mm,
-            angle=point.angle,
-            stimulation=point.stimulation,
-        )
-        for position, point in enumerate(data["parsed_points"], start=1)
-    )
-    record(
-        action,
-        actor=by,
-        obj=protocol,
-        data={
-            "name": protocol.name,
-            "points": [f"{p.acupoint.code} {p.side}" for p in points],
-            "needles": needle_count(points),
-        },
-    )
-    return protocol
-
-
-@transaction.atomic
-def delete_protocol(protocol: Protocol, *, by) -> None:
-    """Protocols are not clinical records: deleting one is fine, and audited."""
-    record(
-        "sessions.protocol.deleted",
-        actor=by,
-        obj=protocol,
-        data={"name": protocol.name},
-    )
-    protocol.delete()

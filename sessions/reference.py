@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from audit.services import record
+import audit.services
 from sessions.models import Acupoint, Needle, NeedlePlacement, PregnancyCautionPoint
 
 NEEDLE_IDENTITY = ("gauge_mm", "length_mm", "make")
@@ -40,7 +40,9 @@ def _saved(needle: Needle, **kwargs) -> None:
 def add_needle(*, by, gauge_mm, length_mm: int, make: str) -> Needle:
     needle = Needle(gauge_mm=gauge_mm, length_mm=length_mm, make=" ".join(make.split()))
     _saved(needle)
-    record("sessions.needle.added", actor=by, obj=needle, data={"needle": str(needle)})
+    audit.services.record(
+        "sessions.needle.added", actor=by, obj=needle, data={"needle": str(needle)}
+    )
     return needle
 
 
@@ -71,7 +73,7 @@ def change_needle(*, needle: Needle, by, data: dict) -> Needle:
     action = "sessions.needle.changed"
     if changed == ["is_active"]:
         action = "sessions.needle.reactivated" if locked.is_active else "sessions.needle.retired"
-    record(
+    audit.services.record(
         action,
         actor=by,
         obj=locked,
@@ -91,7 +93,7 @@ def add_pregnancy_caution(*, by, acupoint: Acupoint, reason: str) -> PregnancyCa
             )
     except IntegrityError as error:
         raise ReferenceDataError(f"{acupoint.code} is already on the pregnancy list.") from error
-    record(
+    audit.services.record(
         "sessions.pregnancy_caution.added", actor=by, obj=caution, data={"acupoint": acupoint.code}
     )
     return caution
@@ -104,7 +106,7 @@ def change_pregnancy_caution(*, caution: PregnancyCautionPoint, by, reason: str)
         return
     caution.reason = reason
     caution.save(update_fields=["reason"])
-    record(
+    audit.services.record(
         "sessions.pregnancy_caution.changed",
         actor=by,
         obj=caution,
@@ -115,7 +117,7 @@ def change_pregnancy_caution(*, caution: PregnancyCautionPoint, by, reason: str)
 @transaction.atomic
 def remove_pregnancy_caution(*, caution: PregnancyCautionPoint, by) -> None:
     code = caution.acupoint.code
-    record(
+    audit.services.record(
         "sessions.pregnancy_caution.removed",
         actor=by,
         obj=caution,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from audit.services import record
+import audit.services
 from clinic.models import ClinicSettings
 from patients.consent import consent_problem
 from scheduling.models import Appointment
@@ -23,6 +23,7 @@ from sessions.models import (
     AdverseEvent,
     NeedlePlacement,
     Protocol,
+    ProtocolPoint,
     RedFlagDecision,
     SkinLesionSite,
     TreatmentSession,
@@ -74,10 +75,6 @@ def _require_licence(by, doing: str) -> None:
         raise SessionError(problem)
 
 
-def _audit(action: str, session: TreatmentSession, by, **data) -> None:
-    record(action, actor=by, obj=session, patient=session.patient, data=data)
-
-
 def contraindication_summary(patient) -> str:
     """The patient's flags, pre-filled into the assessment for review."""
     return "\n".join(patient.clinical_flags)
@@ -112,7 +109,9 @@ def start_session(*, patient, practitioner, by, appointment=None) -> TreatmentSe
             else ""
         ),
     )
-    _audit("sessions.session.created", session, by)
+    audit.services.record(
+        "sessions.session.created", actor=by, obj=session, patient=session.patient
+    )
     # Opening the record starts the treatment (scheduling decides from which status).
     if appointment is not None:
         begin_treatment(appointment=appointment, by=by)
@@ -128,7 +127,13 @@ def save_section(*, session: TreatmentSession, form, by, section: str) -> Treatm
     for name in form.changed_data:
         setattr(current, name, form.cleaned_data[name])
     _bump(current, list(form.changed_data))
-    _audit(f"sessions.{section}.changed", current, by, changed_fields=list(form.changed_data))
+    audit.services.record(
+        f"sessions.{section}.changed",
+        actor=by,
+        obj=current,
+        patient=current.patient,
+        data={"changed_fields": list(form.changed_data)},
+    )
     return current
 
 
@@ -142,7 +147,13 @@ def _keep_overrides(session, placement, warnings, reason: str, by) -> None:
             reason=reason,
             by=by,
         )
-        _audit("sessions.warning.overridden", session, by, kind=warning.kind)
+        audit.services.record(
+            "sessions.warning.overridden",
+            actor=by,
+            obj=session,
+            patient=session.patient,
+            data={"kind": warning.kind},
+        )
 
 
 @transaction.atomic
@@ -172,7 +183,13 @@ def add_placement(
     placement = NeedlePlacement.objects.create(session=current, position=position, **data)
     _keep_overrides(current, placement, warnings, override_reason.strip(), by)
     _bump(current, [])
-    _audit("sessions.placement.added", current, by, acupoint=data["acupoint"].code)
+    audit.services.record(
+        "sessions.placement.added",
+        actor=by,
+        obj=current,
+        patient=current.patient,
+        data={"acupoint": data["acupoint"].code},
+    )
     return placement
 
 
@@ -213,7 +230,13 @@ def remove_placement(*, placement: NeedlePlacement, by) -> None:
     WarningOverride.objects.filter(placement=placement).delete()
     placement.delete()
     _bump(current, [])
-    _audit("sessions.placement.removed", current, by, acupoint=code)
+    audit.services.record(
+        "sessions.placement.removed",
+        actor=by,
+        obj=current,
+        patient=current.patient,
+        data={"acupoint": code},
+    )
 
 
 def apply_points(*, session: TreatmentSession, points, by, source: str) -> int:
@@ -274,8 +297,12 @@ def _apply_points(*, session: TreatmentSession, points, by, source: str) -> tupl
         )
     NeedlePlacement.objects.bulk_create(added)
     _bump(current, [])
-    _audit(
-        "sessions.placements.applied", current, by, source=source, added=len(added), skipped=skipped
+    audit.services.record(
+        "sessions.placements.applied",
+        actor=by,
+        obj=current,
+        patient=current.patient,
+        data={"source": source, "added": len(added), "skipped": skipped},
     )
     return len(added), skipped
 
@@ -317,7 +344,9 @@ def add_adverse_event(*, session: TreatmentSession, data: dict, by) -> AdverseEv
     current = _locked(session)
     event = AdverseEvent.objects.create(session=current, **data)
     _bump(current, [])
-    _audit("sessions.adverse_event.added", current, by)
+    audit.services.record(
+        "sessions.adverse_event.added", actor=by, obj=current, patient=current.patient
+    )
     return event
 
 
@@ -346,7 +375,9 @@ def needles_in(*, session: TreatmentSession, by, position: str = "") -> Treatmen
         )
     current.needles_in_at = timezone.now()
     _bump(current, ["needles_in_at", "patient_position"])
-    _audit("sessions.retention.started", current, by)
+    audit.services.record(
+        "sessions.retention.started", actor=by, obj=current, patient=current.patient
+    )
     return current
 
 
@@ -373,7 +404,13 @@ def needles_out(
         current,
         ["needles_out_at", "needles_removed", "pressure_applied_after_removal", "retention_reason"],
     )
-    _audit("sessions.retention.ended", current, by, removed=removed)
+    audit.services.record(
+        "sessions.retention.ended",
+        actor=by,
+        obj=current,
+        patient=current.patient,
+        data={"removed": removed},
+    )
     return current
 
 
@@ -483,7 +520,7 @@ def sign_session(*, session: TreatmentSession, by, version: int | None = None) -
     signed_fields = snapshot.sign_off(current, by=by)  # what was true at sign-off
     current.save(update_fields=[*signed_fields, "updated_at"])
     current.refresh_from_db(fields=snapshot.COPIED_BY_DATABASE)
-    _audit("sessions.session.signed", current, by)
+    audit.services.record("sessions.session.signed", actor=by, obj=current, patient=current.patient)
     # A signed record completes its appointment's visit.
     appointment = current.appointment
     if appointment is not None and appointment.status == Appointment.Status.IN_TREATMENT:
@@ -502,7 +539,7 @@ def add_addendum(*, session: TreatmentSession, by, reason: str, text: str) -> Ad
     addendum = Addendum.objects.create(
         session=current, author=by, reason=reason.strip(), text=text.strip()
     )
-    _audit("sessions.addendum.added", current, by)
+    audit.services.record("sessions.addendum.added", actor=by, obj=current, patient=current.patient)
     return addendum
 
 
@@ -520,7 +557,9 @@ def add_lesion_site(*, session: TreatmentSession, data: dict, by) -> SkinLesionS
     )
     # Named like any change of clinical flags: the action itself must not tell
     # non-clinical readers of the trail that this patient has a lesion.
-    _audit("patients.clinical_flags.changed", current, by)
+    audit.services.record(
+        "patients.clinical_flags.changed", actor=by, obj=current, patient=current.patient
+    )
     return site
 
 
@@ -535,7 +574,9 @@ def resolve_lesion_site(*, session: TreatmentSession, site_id: int, by) -> None:
     )
     if not updated:
         raise SessionError("That skin-lesion site is not on this patient's record, or is resolved.")
-    _audit("patients.clinical_flags.changed", current, by)
+    audit.services.record(
+        "patients.clinical_flags.changed", actor=by, obj=current, patient=current.patient
+    )
 
 
 def retention_elapsed(session: TreatmentSession, now=None) -> timedelta | None:
@@ -546,4 +587,86 @@ def retention_elapsed(session: TreatmentSession, now=None) -> timedelta | None:
 
 def record_read(*, session: TreatmentSession, by, view: str) -> None:
     """Every read of a clinical record by staff is audited."""
-    _audit("sessions.session.viewed", session, by, view=view)
+    audit.services.record(
+        "sessions.session.viewed",
+        actor=by,
+        obj=session,
+        patient=session.patient,
+        data={"view": view},
+    )
+
+
+def record_clinical_page_read(*, patient, sessions, by) -> None:
+    """Opening a patient's clinical page reads every record it shows: audited,
+    naming those records."""
+    audit.services.record(
+        "sessions.clinical_page.viewed",
+        actor=by,
+        obj=patient,
+        patient=patient,
+        data={"sessions": [str(s.uuid) for s in sessions]},
+    )
+
+
+# --- A practitioner's saved protocols ------------------------------------------------
+
+
+def needle_count(points) -> int:
+    """Needles a protocol's points use (bilateral counts each side)."""
+    return sum(NeedlePlacement.count_for(p.side, p.acupoint.points_per_side) for p in points)
+
+
+@transaction.atomic
+def save_protocol(*, practitioner, protocol: Protocol | None, data: dict, by) -> Protocol:
+    """Create or update the protocol from a valid ProtocolForm's cleaned data
+    (``name``, ``default_needle``, ``parsed_points``); its points are replaced
+    as a whole."""
+    if protocol is None:
+        protocol = Protocol(practitioner=practitioner)
+        action = "sessions.protocol.created"
+    else:
+        protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
+        action = "sessions.protocol.changed"
+    protocol.name = data["name"]
+    try:
+        with transaction.atomic():
+            protocol.save()
+    except IntegrityError as error:  # the same name saved from another tab meanwhile
+        raise SessionError(f"You already have a protocol called “{protocol.name}”.") from error
+    protocol.points.all().delete()
+    points = ProtocolPoint.objects.bulk_create(
+        ProtocolPoint(
+            protocol=protocol,
+            position=position,
+            acupoint=point.acupoint,
+            side=point.side,
+            needle=point.needle or data["default_needle"],
+            depth_mm=point.depth_mm,
+            angle=point.angle,
+            stimulation=point.stimulation,
+        )
+        for position, point in enumerate(data["parsed_points"], start=1)
+    )
+    audit.services.record(
+        action,
+        actor=by,
+        obj=protocol,
+        data={
+            "name": protocol.name,
+            "points": [f"{p.acupoint.code} {p.side}" for p in points],
+            "needles": needle_count(points),
+        },
+    )
+    return protocol
+
+
+@transaction.atomic
+def delete_protocol(*, protocol: Protocol, by) -> None:
+    """Protocols are not clinical records: deleting one is fine, and audited."""
+    audit.services.record(
+        "sessions.protocol.deleted",
+        actor=by,
+        obj=protocol,
+        data={"name": protocol.name},
+    )
+    protocol.delete()

@@ -23,22 +23,22 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import require
 from accounts.roles import STAFF_ROLES, Capability
 from audit.models import AuditEvent
-from audit.services import record
 from patients.models import Patient
 from portal.access import get_own_appointment, get_own_patient
-from portal.export import build_export
 from portal.history import access_label, session_story, with_story
-from portal.record_forms import (
+from portal.record_forms import QuestionnaireForm
+from portal.services import (
     QuestionnaireClosed,
-    QuestionnaireForm,
+    export_record,
     questionnaire_open,
     save_questionnaire,
+    upcoming_appointments,
 )
-from portal.services import upcoming_appointments
 from scheduling.models import Appointment
 from sessions.charts import PHONE, trend_chart
 from sessions.models import TreatmentSession
-from sessions.progress import assess, signed_measurements
+from sessions.progress import assess, scores_of
+from sessions.timeline import page_of, parse_cursor
 
 ACCESS_LOG_PAGE_SIZE = 25
 
@@ -61,13 +61,21 @@ def next_questionnaire(patient: Patient) -> Appointment | None:
 @require_GET
 @require(Capability.USE_PORTAL)
 def history(request):
+    """The latest signed sessions, ten at a time (sessions.timeline): "Earlier
+    sessions" appends the next page (htmx) or opens it (?before=<cursor>)."""
     patient = get_own_patient(request)
-    stories = [session_story(s) for s in with_story(own_sessions(request, patient))]
+    page = page_of(
+        with_story(own_sessions(request, patient)),
+        before=parse_cursor(request.GET.get("before")),
+    )
     context = {
         "patient": patient,
-        "stories": stories,
-        "next_visit": next_questionnaire(patient),
+        "page": page,
+        "stories": [session_story(s) for s in page.sessions],
     }
+    if request.htmx:
+        return render(request, "portal/history_page.html", context)
+    context["next_visit"] = next_questionnaire(patient)
     return render(request, "portal/history.html", context)
 
 
@@ -88,7 +96,7 @@ def history_session(request, uuid):
 def progress(request):
     patient = get_own_patient(request)
     # The clinic's review prompt is for the practitioner: off here.
-    course = assess(signed_measurements(own_sessions(request, patient)), review_after=0)
+    course = assess(scores_of(own_sessions(request, patient)), review_after=0)
     context = {
         "patient": patient,
         "progress": course,
@@ -154,15 +162,7 @@ def access_log(request):
 
 def _export(request, fmt: str) -> dict:
     patient = get_own_patient(request)
-    data = build_export(patient)
-    record(
-        "portal.export.downloaded",
-        actor=request.user,
-        obj=patient,
-        patient=patient,
-        data={"format": fmt},
-    )
-    return data
+    return export_record(patient=patient, by=request.user, fmt=fmt)
 
 
 @never_cache

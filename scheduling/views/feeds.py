@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,10 +14,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import require
 from accounts.roles import Capability
-from audit.services import record
 from notifications import ics
 from practitioners.models import Practitioner
 from scheduling.models import Appointment, CalendarFeed
+from scheduling.services import live_calendar_feed, renew_calendar_feed
 
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=180)
@@ -75,51 +74,6 @@ def feed(request, token):
     return response
 
 
-def _live_feed(practitioner, by) -> CalendarFeed:
-    current = CalendarFeed.objects.filter(
-        practitioner=practitioner, revoked_at__isnull=True
-    ).first()
-    if current is not None:
-        return current
-    try:
-        with transaction.atomic():
-            current = CalendarFeed.objects.create(practitioner=practitioner)
-            record(
-                "scheduling.calendar_feed.created",
-                actor=by,
-                obj=current,
-                data={"practitioner": str(practitioner.uuid)},
-            )
-    except IntegrityError:  # made at the same moment by another request
-        return CalendarFeed.objects.get(practitioner=practitioner, revoked_at__isnull=True)
-    return current
-
-
-@transaction.atomic
-def _renew(practitioner, by) -> CalendarFeed:
-    """Revoke the live link (if any) and make a new one."""
-    # One renewal at a time per practitioner (two tabs, a double click).
-    Practitioner.objects.select_for_update().filter(pk=practitioner.pk).first()
-    now = timezone.now()
-    for old in CalendarFeed.objects.filter(practitioner=practitioner, revoked_at__isnull=True):
-        old.revoked_at = now
-        old.save(update_fields=["revoked_at"])
-        record(
-            "scheduling.calendar_feed.revoked",
-            actor=by,
-            obj=old,
-            data={"practitioner": str(practitioner.uuid)},
-        )
-    new = CalendarFeed.objects.create(practitioner=practitioner)
-    record(
-        "scheduling.calendar_feed.created",
-        actor=by,
-        obj=new,
-        data={"practitioner": str(practitioner.uuid)},
-    )
-    return new
-
-
 @require_http_methods(["GET", "POST"])
 @require(Capability.EDIT_OWN_APPOINTMENTS)
 def manage(request):
@@ -128,13 +82,13 @@ def manage(request):
     if practitioner is None:
         return render(request, "scheduling/feed.html", {"practitioner": None})
     if request.method == "POST":
-        _renew(practitioner, request.user)
+        renew_calendar_feed(practitioner=practitioner, by=request.user)
         messages.success(
             request,
             "The old link no longer works. Subscribe your calendar to the new one below.",
         )
         return redirect("scheduling:feed-manage")
-    calendar_feed = _live_feed(practitioner, request.user)
+    calendar_feed = live_calendar_feed(practitioner=practitioner, by=request.user)
     url = request.build_absolute_uri(
         reverse("scheduling:feed", kwargs={"token": calendar_feed.token})
     )

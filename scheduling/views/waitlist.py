@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,25 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import require
 from accounts.roles import Capability
-from audit.services import record
 from scheduling.models import WaitlistEntry
 from scheduling.planning_forms import FIND_MAX_DAYS, WaitlistForm
+from scheduling.services import add_to_waitlist, withdraw_from_waitlist
 from scheduling.views.finder import chosen_patient
 
 PAGE_SIZE = 50
-
-
-def _snapshot(entry: WaitlistEntry) -> dict:
-    return {
-        "appointment_type": str(entry.appointment_type.uuid),
-        "practitioner": str(entry.practitioner.uuid) if entry.practitioner else None,
-        "dates": [entry.earliest_date.isoformat(), entry.latest_date.isoformat()],
-        "times": [
-            entry.earliest_time.strftime("%H:%M") if entry.earliest_time else None,
-            entry.latest_time.strftime("%H:%M") if entry.latest_time else None,
-        ],
-        "status": entry.status,
-    }
 
 
 def _find_url(entry: WaitlistEntry, today) -> str:
@@ -50,19 +36,6 @@ def _find_url(entry: WaitlistEntry, today) -> str:
     return f"{reverse('scheduling:find')}?{urlencode(query)}"
 
 
-@transaction.atomic
-def _add(data, by) -> WaitlistEntry:
-    entry = WaitlistEntry.objects.create(**data, created_by=by)
-    record(
-        "scheduling.waitlist.added",
-        actor=by,
-        obj=entry,
-        patient=entry.patient,
-        data=_snapshot(entry),
-    )
-    return entry
-
-
 @require_http_methods(["GET", "POST"])
 @require(Capability.BOOK_APPOINTMENTS)
 def waitlist(request):
@@ -73,7 +46,7 @@ def waitlist(request):
     }
     form = WaitlistForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        entry = _add(form.cleaned_data, request.user)
+        entry = add_to_waitlist(data=form.cleaned_data, by=request.user)
         messages.success(request, f"{entry.patient.display_name} is on the waitlist.")
         return redirect("scheduling:waitlist")
     if form.is_bound:
@@ -100,19 +73,7 @@ def withdraw(request, uuid):
         WaitlistEntry.objects.select_related("patient", "appointment_type", "practitioner"),
         uuid=uuid,
     )
-    with transaction.atomic():
-        withdrawn = WaitlistEntry.objects.filter(
-            pk=entry.pk, status=WaitlistEntry.Status.WAITING
-        ).update(status=WaitlistEntry.Status.WITHDRAWN)
-        if withdrawn:
-            entry.status = WaitlistEntry.Status.WITHDRAWN
-            record(
-                "scheduling.waitlist.withdrawn",
-                actor=request.user,
-                obj=entry,
-                patient=entry.patient,
-                data=_snapshot(entry),
-            )
+    withdrawn = withdraw_from_waitlist(entry=entry, by=request.user)
     if withdrawn:
         messages.success(request, f"{entry.patient.display_name} was taken off the waitlist.")
     else:

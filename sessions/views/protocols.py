@@ -13,14 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import require
 from accounts.roles import Capability
 from sessions.models import Protocol, ProtocolPoint
-from sessions.protocol_forms import (
-    ProtocolForm,
-    delete_protocol,
-    needle_count,
-    point_line,
-    save_protocol,
-    usual_needle,
-)
+from sessions.protocol_forms import ProtocolForm, point_line, usual_needle
+from sessions.services import delete_protocol, needle_count, save_protocol
 
 
 def _practitioner(request):
@@ -55,7 +49,12 @@ def _summaries(protocols):
 
 def _save(request, form):
     try:
-        protocol = save_protocol(form, by=request.user)
+        protocol = save_protocol(
+            practitioner=form.practitioner,
+            protocol=form.protocol,
+            data=form.cleaned_data,
+            by=request.user,
+        )
     except ValidationError as error:
         form.add_error("name", error)
         return None
@@ -97,7 +96,7 @@ def protocol_edit(request, uuid):
 def protocol_delete(request, uuid):
     protocol = _own_protocol(request, uuid)
     name = protocol.name
-    delete_protocol(protocol, by=request.user)
+    delete_protocol(protocol=protocol, by=request.user)
     messages.success(
         request, f"Deleted the protocol “{name}”. Sessions it was applied to keep their points."
     )

@@ -121,3 +121,36 @@ def test_a_patient_reads_their_record_and_answers_before_a_visit(
     assert saved.odi_walking == 3 and saved.odi_lifting is None
     assert saved.comments == "Stiff in the mornings"
     assert problems == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_a_patient_loads_earlier_treatments_from_the_keyboard(
+    page, live_server, patient_a, practitioner
+):
+    """Eleven treatments: the history shows ten; "Earlier sessions", pressed from
+    the keyboard, adds the eleventh in place and puts the focus on it."""
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    first_day = datetime.date(2026, 1, 5)
+    for week in range(11):
+        day = first_day + datetime.timedelta(weeks=week)
+        signed_session(patient_a, practitioner, day=day, nprs=6, plan=f"Week {week}")
+    login(page, live_server, patient_a.user.email, PASSWORD)
+    page.goto(f"{live_server.url}/portal/history/")
+    page.wait_for_load_state("load")  # htmx and the focus script have run
+    sessions = page.get_by_test_id("history-session")
+    expect(sessions).to_have_count(10)
+
+    earlier = page.get_by_role("link", name="Earlier sessions")
+    earlier.focus()
+    page.keyboard.press("Enter")
+    expect(sessions).to_have_count(11)
+    expect(page).to_have_url(f"{live_server.url}/portal/history/")  # appended in place
+    expect(sessions.last.get_by_role("heading", level=3)).to_have_text("Monday 5 January 2026")
+    expect(sessions.last.get_by_role("link", name="Monday 5 January 2026")).to_be_focused()
+    expect(page.get_by_role("link", name="Earlier sessions")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="earlier session")).to_have_text(
+        "1 earlier session added, from 5 January 2026: these are the first."
+    )
+    assert fits_the_screen(page)
+    assert problems == []
