@@ -156,6 +156,12 @@ class CancelForm(forms.Form):
         return reason
 
 
+class UndoForm(forms.Form):
+    """Undo the last move of an appointment seen at ``version``."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class StatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(
