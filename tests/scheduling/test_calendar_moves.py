@@ -7,7 +7,6 @@ import pytest
 
 from audit.models import AuditEvent
 from notifications.models import OutboundMessage
-from scheduling import services
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, PractitionerFactory
 from tests.factories.scheduling import AppointmentFactory, RoomFactory
