@@ -244,7 +244,8 @@
       if (now.date !== place.date || now.time !== place.time || now.minutes !== place.minutes ||
           now.practitioner !== place.practitioner) return; // moved on meanwhile
       placeMarker(place, verdict);
-      if (current.via === "keys") announce(describe(place) + ": " + verdictText(verdict));
+      // Picked up where it is: the instructions were just announced, no verdict needed.
+      if (current.via === "keys" && !unchanged()) announce(describe(place) + ": " + verdictText(verdict));
     });
   }
 

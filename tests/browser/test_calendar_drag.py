@@ -1,0 +1,233 @@
+"""Front desk moves appointments on the calendar itself: drag to move and to
+resize, a conflict shown before anything is saved, undo, the same with the
+keyboard; and the day and week views on a phone."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from clinic.models import ClinicSettings
+from tests.browser.conftest import PHONE, login
+from tests.factories import PatientFactory
+from tests.factories.accounts import PASSWORD
+from tests.factories.scheduling import (
+    AppointmentFactory,
+    AppointmentTypeFactory,
+    RoomFactory,
+    WorkingHoursFactory,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def next_monday() -> datetime.date:
+    today = timezone.localdate()
+    return today + datetime.timedelta(days=7 - today.weekday())
+
+
+def local(day, hour, minute=0):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+@pytest.fixture
+def monday(practitioner):
+    """Next Monday: the practitioner works 09:00–17:00 every weekday; Gwen at
+    10:00 and Harry at 12:00 (45 minutes, 15 after), in one room."""
+    ClinicSettings.load()
+    for weekday in range(5):
+        WorkingHoursFactory(
+            practitioner=practitioner,
+            weekday=weekday,
+            start_time=datetime.time(9),
+            end_time=datetime.time(17),
+        )
+    room = RoomFactory(name="Willow")
+    kind = AppointmentTypeFactory(name="Follow-up treatment", duration_minutes=45)
+    day = next_monday()
+    gwen = AppointmentFactory(
+        practitioner=practitioner,
+        room=room,
+        appointment_type=kind,
+        patient=PatientFactory(first_name="Gwen", last_name="Grey"),
+        start_at=local(day, 10),
+    )
+    harry = AppointmentFactory(
+        practitioner=practitioner,
+        room=room,
+        appointment_type=kind,
+        patient=PatientFactory(first_name="Harry", last_name="Hill"),
+        start_at=local(day, 12),
+    )
+    return day, gwen, harry
+
+
+def open_day(page, live_server, user, day):
+    login(page, live_server, user.email, PASSWORD)
+    page.goto(f"{live_server.url}/calendar/?date={day.isoformat()}")
+
+
+def entry_of(page, name):
+    return page.get_by_test_id("calendar-appointment").filter(has_text=name)
+
+
+def drag(page, handle, clock, *, start="10:00", column_index=0):
+    """Drag ``handle`` with the mouse as far as from the row of ``start`` to the
+    row of ``clock`` (where it was grabbed stays under the pointer), into a column."""
+    header = page.locator("thead th.cal-col-head").nth(column_index).bounding_box()
+
+    def row_y(at):
+        return page.locator(f'tbody th.cal-time[data-clock="{at}"]').bounding_box()["y"]
+
+    box = handle.bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    x, y = header["x"] + header["width"] / 2, y0 + row_y(clock) - row_y(start)
+    page.mouse.move(x, y - 20, steps=4)
+    page.mouse.move(x, y, steps=4)
+
+
+def test_drag_to_a_free_time_moves_it_and_undo_puts_it_back(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    grip = entry_of(page, "Gwen Grey").get_by_role("button", name="Move Gwen Grey")
+    drag(page, grip, "14:00")
+    # Before the drop, the place says in words that it is free.
+    expect(page.get_by_test_id("drop-marker")).to_contain_text("14:00–14:45 · ✓ Free")
+    page.mouse.up()
+
+    status = page.get_by_test_id("calendar-status")
+    expect(status).to_contain_text("Moved Gwen Grey to")
+    expect(status).to_contain_text("14:00–14:45")
+    expect(entry_of(page, "Gwen Grey")).to_contain_text("14:00–14:45")
+    gwen.refresh_from_db()
+    assert gwen.start_at == local(day, 14)
+
+    status.get_by_role("button", name="Undo").click()
+    expect(status).to_contain_text("Undone. Moved Gwen Grey to")
+    expect(entry_of(page, "Gwen Grey")).to_contain_text("10:00–10:45")
+    gwen.refresh_from_db()
+    assert gwen.start_at == local(day, 10)
+    assert [e.kind for e in gwen.events.all()] == ["moved", "moved"]
+
+
+def test_drag_onto_another_booking_shows_the_conflict_and_does_not_move(
+    page, live_server, front_desk, monday
+):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    grip = entry_of(page, "Gwen Grey").get_by_role("button", name="Move Gwen Grey")
+    drag(page, grip, "12:15")
+    marker = page.get_by_test_id("drop-marker")
+    expect(marker).to_contain_text("✕ Not possible")
+    expect(marker).to_contain_text("already has an appointment")
+    page.mouse.up()
+    expect(page.get_by_test_id("calendar-status")).to_contain_text(
+        "Not moved. " + str(gwen.practitioner) + " already has an appointment"
+    )
+    expect(marker).to_have_count(0)
+    expect(entry_of(page, "Gwen Grey")).to_contain_text("10:00–10:45")
+    gwen.refresh_from_db()
+    assert gwen.start_at == local(day, 10) and gwen.version == 1
+
+
+def test_drag_the_bottom_edge_to_make_it_longer(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    edge = entry_of(page, "Gwen Grey").locator("[data-resize]")
+    # The edge sits in the last row the booking blocks (10:45, its buffer); to 11:00's row.
+    drag(page, edge, "11:00", start="10:45")
+    expect(page.get_by_test_id("drop-marker")).to_contain_text("10:00–11:15 · ✓ Free")
+    page.mouse.up()
+    expect(page.get_by_test_id("calendar-status")).to_contain_text("10:00–11:15")
+    gwen.refresh_from_db()
+    assert (gwen.start_at, gwen.duration_minutes) == (local(day, 10), 75)
+
+
+def test_the_keyboard_moves_it_too(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    grip = entry_of(page, "Gwen Grey").get_by_role("button", name="Move Gwen Grey")
+    grip.focus()
+    page.keyboard.press("Enter")
+    announce = page.locator("#calendar-announce")
+    expect(announce).to_contain_text("Moving Gwen Grey")
+    # Down eight rows of 15 minutes: 12:00, Harry's time, is refused...
+    for _ in range(8):
+        page.keyboard.press("ArrowDown")
+    expect(announce).to_contain_text("12:00–12:45")
+    expect(announce).to_contain_text("Not possible")
+    # ...so on to 13:30, and make it 15 minutes shorter.
+    for _ in range(6):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Shift+ArrowUp")
+    expect(announce).to_contain_text("13:30–14:00 with")
+    expect(announce).to_contain_text("✓ Free")
+    page.keyboard.press("Enter")
+    status = page.get_by_test_id("calendar-status")
+    expect(status).to_contain_text("Moved Gwen Grey to")
+    expect(status).to_contain_text("13:30–14:00")
+    # The focus is on Undo; Escape on a new pick-up cancels without a change.
+    expect(status.get_by_role("button", name="Undo")).to_be_focused()
+    gwen.refresh_from_db()
+    assert (gwen.start_at, gwen.duration_minutes) == (local(day, 13, 30), 30)
+
+    expect(entry_of(page, "Gwen Grey")).to_contain_text("13:30–14:00")  # the grid reloaded
+    grip = entry_of(page, "Gwen Grey").get_by_role("button", name="Move Gwen Grey")
+    grip.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")
+    expect(announce).to_contain_text("Move cancelled")
+    gwen.refresh_from_db()
+    assert gwen.start_at == local(day, 13, 30)
+
+
+def test_outside_hours_asks_for_a_reason_before_the_move(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    grip = entry_of(page, "Gwen Grey").get_by_role("button", name="Move Gwen Grey")
+    grip.focus()
+    page.keyboard.press("Enter")
+    for _ in range(26):  # to 16:30: 45 minutes run past 17:00
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#calendar-announce")).to_contain_text("needs a reason")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Move outside working hours?")
+    expect(dialog).to_contain_text("is not working then")
+    dialog.get_by_role("button", name="Move it").click()
+    expect(dialog).to_contain_text("Say why")
+    dialog.get_by_label("Reason for booking outside working hours").fill("Only time she can")
+    dialog.get_by_role("button", name="Move it").click()
+    expect(page.get_by_test_id("calendar-status")).to_contain_text("16:30–17:15")
+    gwen.refresh_from_db()
+    assert gwen.outside_hours_reason == "Only time she can"
+
+
+# --- A phone ---------------------------------------------------------------------------
+
+
+def page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("viewport", [PHONE])
+def test_day_and_week_fit_a_phone(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    expect(entry_of(page, "Gwen Grey")).to_be_visible()
+    assert page_width(page) <= PHONE["width"]
+
+    page.goto(
+        f"{live_server.url}/calendar/week/?date={day.isoformat()}"
+        f"&practitioner={gwen.practitioner.uuid}"
+    )
+    assert page_width(page) <= PHONE["width"]
+    # The week is a list of days on a phone, each with its appointments and free times.
+    expect(page.get_by_test_id("calendar-grid")).to_be_hidden()
+    agenda = page.get_by_test_id("calendar-agenda")
+    monday_list = agenda.get_by_role("region", name=f"{day:%A} {day.day} {day:%B}")
+    expect(monday_list.get_by_test_id("agenda-appointment").first).to_contain_text("Gwen Grey")
+    expect(monday_list.get_by_role("link", name="Free 09:00–10:00")).to_be_visible()
