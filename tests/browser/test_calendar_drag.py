@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clinic.models import ClinicSettings
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import DESKTOP, PHONE, login
 from tests.factories import PatientFactory
 from tests.factories.accounts import PASSWORD
 from tests.factories.scheduling import (
@@ -231,3 +231,52 @@ def test_day_and_week_fit_a_phone(page, live_server, front_desk, monday):
     monday_list = agenda.get_by_role("region", name=f"{day:%A} {day.day} {day:%B}")
     expect(monday_list.get_by_test_id("agenda-appointment").first).to_contain_text("Gwen Grey")
     expect(monday_list.get_by_role("link", name="Free 09:00–10:00")).to_be_visible()
+
+
+# --- The demo clinic's calendar: phone width and axe-core ---------------------------------
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+
+def serious_axe_violations(page) -> list[str]:
+    """Serious and critical axe-core findings in the page's main content (the
+    menu bar is every page's, checked by the every-page test)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context={"include": [["main"]]}, options=AXE_OPTIONS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.fixture
+def demo_clinic(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # seed_demo refuses otherwise
+    call_command("seed_demo", stdout=StringIO())
+    settings.DEBUG = False
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_demo_calendar_fits_the_screen_and_passes_axe(page, live_server, demo_clinic, viewport):
+    from demo import seeding
+
+    login(page, live_server, seeding.FRONT_DESK_EMAIL, seeding.DEMO_PASSWORD)
+    # A weekday with a full day of appointments for three practitioners.
+    day = next_monday()
+    problems = []
+    for path in (f"/calendar/?date={day}", f"/calendar/week/?date={day}"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        width = page_width(page)
+        if width > viewport["width"]:
+            problems.append(f"{path}: {width} px wide on a {viewport['width']} px screen")
+        problems += [f"{path}: {found}" for found in serious_axe_violations(page)]
+    assert not problems, "\n".join(problems)
