@@ -11,7 +11,7 @@ from notifications.models import OutboundMessage
 from patients.models import Patient
 from scheduling import services
 from scheduling.access import get_appointment_for_user, get_appointment_to_change
-from scheduling.dates import long_date
+from scheduling.dates import long_date, long_datetime
 from scheduling.forms import (
     BookingForm,
     CancelForm,
@@ -21,6 +21,7 @@ from scheduling.forms import (
     start_from_query,
 )
 from scheduling.models import Appointment
+from scheduling.slots import free_times_for_move
 from sessions.floor import room_still_occupied
 from sessions.models import TreatmentSession
 
@@ -153,14 +154,30 @@ def move(request, uuid):
             if request.htmx:
                 # The new time, and the form again (at the new version) to adjust it.
                 again = MoveForm(appointment=moved, user=request.user)
-                context = {"form": again, "appointment": moved, "done": text}
+                context = {
+                    "form": again,
+                    "appointment": moved,
+                    "done": text,
+                    "free_times": _free_times(moved),
+                    "undo": _undo_offer(moved),
+                }
                 response = render(request, "scheduling/move_done.html", context)
                 response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
                 return response
             messages.success(request, text)
             return redirect("scheduling:appointment", uuid=moved.uuid)
     template = "scheduling/move_form.html" if request.htmx else "scheduling/move.html"
-    return render(request, template, {"form": form, "appointment": appointment})
+    context = {"form": form, "appointment": appointment, "free_times": _free_times(appointment)}
+    return render(request, template, context)
+
+
+def _free_times(appointment) -> list[dict]:
+    """The next free times with the same practitioner and room, as the move
+    form's one-click choices: the value its button sends, and its words."""
+    return [
+        {"value": f"{slot.local_start:%Y-%m-%dT%H:%M}", "label": long_datetime(slot.start)}
+        for slot in free_times_for_move(appointment)
+    ]
 
 
 def _form_problem(form) -> str:
@@ -252,8 +269,24 @@ def move_undo(request, uuid):
             appointment=appointment, by=request.user, version=form.cleaned_data["version"]
         )
     except services.BookingError as error:
-        return JsonResponse({"moved": False, "problem": " ".join(error.messages)}, status=409)
-    return JsonResponse({"moved": True, "message": "Undone. " + _moved_text(moved)})
+        problem = " ".join(error.messages)
+        if request.htmx:  # the move form's Undo: the form again, saying why
+            again = MoveForm(appointment=appointment, user=request.user)
+            context = {"form": again, "appointment": appointment, "problem": problem}
+            return render(request, "scheduling/move_form.html", context)
+        return JsonResponse({"moved": False, "problem": problem}, status=409)
+    text = "Undone. " + _moved_text(moved)
+    if request.htmx:  # the move form's Undo: the form again at the time it had
+        context = {
+            "form": MoveForm(appointment=moved, user=request.user),
+            "appointment": moved,
+            "done": text,
+            "free_times": _free_times(moved),
+        }
+        response = render(request, "scheduling/move_done.html", context)
+        response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
+        return response
+    return JsonResponse({"moved": True, "message": text})
 
 
 @require_POST

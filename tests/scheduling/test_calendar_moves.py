@@ -260,3 +260,65 @@ DROP_QUERIES = 23
 # The undo: the drop's, with the last event read instead of the form's practitioner
 # and room (the event's two lookups instead), so one query more.
 UNDO_QUERIES = 24
+
+
+# --- The move form: the next free times, and its own undo ---------------------------
+
+
+@pytest.mark.django_db
+def test_the_move_form_offers_the_next_free_times_in_the_same_room(
+    client_for, front_desk, working_week, room, follow_up
+):
+    import re
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    start = timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=7), datetime.time(10))
+    )
+    appointment = AppointmentFactory(
+        practitioner=working_week, room=room, appointment_type=follow_up, start_at=start
+    )
+    html = client_for(front_desk).get(f"/calendar/appointments/{appointment.uuid}/move/").content
+    html = html.decode()
+    section = html[html.index('data-testid="free-times"') :]
+    assert f"the next free times with {working_week} in {room}" in section
+    values = re.findall(r'name="slot" value="([0-9T:-]+)"', section)
+    assert len(values) == 6
+    assert values == sorted(values)
+    # "Save new time" comes before them: Enter in a field never picks a free time.
+    assert html.index("Save new time") < html.index('name="slot"')
+
+
+@pytest.mark.django_db
+def test_one_click_on_a_free_time_moves_it_there(client_for, front_desk, booked):
+    other_room = RoomFactory(name="Cedar")
+    data = fields(booked, "09:00") | {"room": other_room.uuid, "slot": "2030-01-08T15:15"}
+    r = client_for(front_desk).post(f"/calendar/appointments/{booked.uuid}/move/", data)
+    assert r.status_code == 302
+    booked.refresh_from_db()
+    # The free time's date and time, with the appointment's own practitioner and room.
+    assert booked.start_at == datetime.datetime(2030, 1, 8, 15, 15, tzinfo=UTC)
+    assert booked.room.name == "Room 1"
+
+
+@pytest.mark.django_db
+def test_the_move_form_s_undo_puts_it_back_and_shows_the_form(client_for, front_desk, booked):
+    client = client_for(front_desk)
+    hx = {"HX-Request": "true"}
+    r = client.post(
+        f"/calendar/appointments/{booked.uuid}/move/", fields(booked, "15:00"), headers=hx
+    )
+    body = r.content.decode()
+    assert f'hx-post="{url(booked, "undo")}"' in body
+    r = client.post(url(booked, "undo"), {"version": 2}, headers=hx)
+    body = r.content.decode()
+    assert r["HX-Trigger"] == "calendarChanged"
+    assert "Undone. Moved Gwen Grey to Monday 7 January 10:00–10:45" in body
+    assert "Now: Monday 7 January 2030, 10:00" in body
+    assert 'hx-post="' + url(booked, "undo") not in body  # one step only
+    booked.refresh_from_db()
+    assert booked.start_at == at(10)
+    r = client.post(url(booked, "undo"), {"version": 1}, headers=hx)
+    assert "Someone else changed" in r.content.decode()
