@@ -280,3 +280,26 @@ def test_the_demo_calendar_fits_the_screen_and_passes_axe(page, live_server, dem
             problems.append(f"{path}: {width} px wide on a {viewport['width']} px screen")
         problems += [f"{path}: {found}" for found in serious_axe_violations(page)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_move_form_offers_free_times_and_undo(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    open_day(page, live_server, front_desk, day)
+    entry_of(page, "Gwen Grey").get_by_role("link", name="Move Gwen Grey").click()
+    free_times = page.get_by_test_id("free-times")
+    expect(free_times).to_contain_text("the next free times with")
+    first = free_times.get_by_role("button").first
+    label = first.inner_text()
+    first.click()
+    done = page.get_by_test_id("move-done")
+    expect(done).to_contain_text("Moved to")
+    # The page says the new time ("Now: …") and the grid shows it too.
+    expect(page.get_by_test_id("move-now")).to_contain_text(label.split(" ")[-1])
+    gwen.refresh_from_db()
+    assert gwen.start_at != local(day, 10)
+    done.get_by_role("button", name="Undo").click()
+    expect(page.get_by_test_id("move-done")).to_contain_text("Undone. Moved Gwen Grey to")
+    expect(page.get_by_test_id("move-now")).to_contain_text("10:00–10:45")
+    expect(entry_of(page, "Gwen Grey")).to_contain_text("10:00–10:45")
+    gwen.refresh_from_db()
+    assert gwen.start_at == local(day, 10)
