@@ -415,8 +415,10 @@
     drag.moved = true;
     var at = placeAt(event.clientX, event.clientY);
     if (drag.resizing) {
-      var end = Math.max(at.row, drag.row) + 1; // the row under the pointer is the last one
-      var minutes = (end - drag.row) * drag.grid.step - drag.offset;
+      // The row under the pointer is the block's last; the block ends with the type's buffer.
+      var end = Math.max(at.row, drag.row) + 1;
+      var buffer = parseInt(drag.entry.getAttribute("data-buffer"), 10) || 0;
+      var minutes = Math.max(drag.grid.step, (end - drag.row) * drag.grid.step - drag.offset - buffer);
       if (minutes === drag.minutes) return;
       drag.minutes = minutes;
     } else {

@@ -74,17 +74,23 @@ def entry_of(page, name):
 
 def drag(page, handle, clock, *, start="10:00", column_index=0):
     """Drag ``handle`` with the mouse as far as from the row of ``start`` to the
-    row of ``clock`` (where it was grabbed stays under the pointer), into a column."""
+    row of ``clock`` (the row it was grabbed in stays under the pointer, as
+    rows of long entries are taller), into a column; the button stays down."""
     header = page.locator("thead th.cal-col-head").nth(column_index).bounding_box()
-
-    def row_y(at):
-        return page.locator(f'tbody th.cal-time[data-clock="{at}"]').bounding_box()["y"]
-
+    rows = page.locator("tbody th.cal-time")
+    clocks = rows.evaluate_all("(ths) => ths.map((th) => th.dataset.clock)")
+    boxes = rows.evaluate_all(
+        "(ths) => ths.map((th) => { const b = th.parentElement.getBoundingClientRect();"
+        " return [b.top, b.bottom]; })"
+    )
     box = handle.bounding_box()
     x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    grabbed = next(i for i, (top, bottom) in enumerate(boxes) if top <= y0 < bottom)
+    wanted = clocks.index(clock) + grabbed - clocks.index(start)
+    top, bottom = boxes[wanted]
     page.mouse.move(x0, y0)
     page.mouse.down()
-    x, y = header["x"] + header["width"] / 2, y0 + row_y(clock) - row_y(start)
+    x, y = header["x"] + header["width"] / 2, (top + bottom) / 2
     page.mouse.move(x, y - 20, steps=4)
     page.mouse.move(x, y, steps=4)
 
@@ -137,13 +143,14 @@ def test_drag_the_bottom_edge_to_make_it_longer(page, live_server, front_desk, m
     day, gwen, _ = monday
     open_day(page, live_server, front_desk, day)
     edge = entry_of(page, "Gwen Grey").locator("[data-resize]")
-    # The edge sits in the last row the booking blocks (10:45, its buffer); to 11:00's row.
+    # The edge ends the block, the 15 minutes' buffer after the visit included:
+    # from the 10:45 row to the 11:00 row, the visit ends at 11:00.
     drag(page, edge, "11:00", start="10:45")
-    expect(page.get_by_test_id("drop-marker")).to_contain_text("10:00–11:15 · ✓ Free")
+    expect(page.get_by_test_id("drop-marker")).to_contain_text("10:00–11:00 · ✓ Free")
     page.mouse.up()
-    expect(page.get_by_test_id("calendar-status")).to_contain_text("10:00–11:15")
+    expect(page.get_by_test_id("calendar-status")).to_contain_text("10:00–11:00")
     gwen.refresh_from_db()
-    assert (gwen.start_at, gwen.duration_minutes) == (local(day, 10), 75)
+    assert (gwen.start_at, gwen.duration_minutes) == (local(day, 10), 60)
 
 
 def test_the_keyboard_moves_it_too(page, live_server, front_desk, monday):
@@ -303,3 +310,19 @@ def test_the_move_form_offers_free_times_and_undo(page, live_server, front_desk,
     expect(entry_of(page, "Gwen Grey")).to_contain_text("10:00–10:45")
     gwen.refresh_from_db()
     assert gwen.start_at == local(day, 10)
+
+
+def test_drag_to_another_day_on_the_week_view(page, live_server, front_desk, monday):
+    day, gwen, _ = monday
+    login(page, live_server, front_desk.email, PASSWORD)
+    page.goto(
+        f"{live_server.url}/calendar/week/?date={day.isoformat()}"
+        f"&practitioner={gwen.practitioner.uuid}"
+    )
+    grip = entry_of(page, "Gwen Grey").get_by_role("button", name="Move Gwen Grey")
+    drag(page, grip, "11:00", column_index=1)  # Tuesday
+    expect(page.get_by_test_id("drop-marker")).to_contain_text("11:00–11:45 · ✓ Free")
+    page.mouse.up()
+    expect(page.get_by_test_id("calendar-status")).to_contain_text("Moved Gwen Grey to Tuesday")
+    gwen.refresh_from_db()
+    assert gwen.start_at == local(day + datetime.timedelta(days=1), 11)
