@@ -322,3 +322,53 @@ def test_the_move_form_s_undo_puts_it_back_and_shows_the_form(client_for, front_
     assert booked.start_at == at(10)
     r = client.post(url(booked, "undo"), {"version": 1}, headers=hx)
     assert "Someone else changed" in r.content.decode()
+
+
+# --- The grids carry what calendar.js needs ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_day_grid_marks_what_may_be_dragged(client_for, front_desk, booked):
+    html = client_for(front_desk).get("/calendar/", {"date": "2030-01-07"}).content.decode()
+    entry = html[html.index('data-testid="calendar-appointment"') :][:2500]
+    for attribute in (
+        "data-movable",
+        f'data-check-url="{url(booked, "check")}"',
+        f'data-drop-url="{url(booked, "drop")}"',
+        'data-version="1"',
+        'data-day="2030-01-07" data-time="10:00" data-minutes="45" data-buffer="15"',
+        f'data-practitioner="{booked.practitioner.uuid}" data-room="{booked.room.uuid}"',
+    ):
+        assert attribute in entry
+    # The grip is shown by calendar.js (hidden without it: the Move link does the work).
+    assert (
+        '<button type="button" class="btn btn-sm btn-outline-secondary cal-grip" data-grip hidden'
+        in entry
+    )
+    assert "Move Gwen Grey, 10:00–10:45, by dragging or with the arrow keys" in entry
+    assert 'class="btn btn-sm btn-outline-secondary cal-move" href="' in entry
+    assert f'data-practitioner="{booked.practitioner.uuid}"' in html[html.index("<thead") :]
+    assert 'data-clock="09:00"' in html and 'id="calendar-announce"' in html
+    assert '<dialog id="drop-confirm"' in html
+
+
+@pytest.mark.django_db
+def test_nothing_is_draggable_that_the_user_may_not_move(client_for, booked):
+    other = PractitionerFactory()
+    html = client_for(other.user).get("/calendar/", {"date": "2030-01-07"}).content.decode()
+    assert "Gwen Grey" in html
+    assert "data-movable" not in html and "data-grip" not in html
+
+
+@pytest.mark.django_db
+def test_the_week_has_a_list_for_a_phone(client_for, front_desk, booked):
+    html = (
+        client_for(front_desk)
+        .get("/calendar/week/", {"date": "2030-01-07", "practitioner": booked.practitioner.uuid})
+        .content.decode()
+    )
+    agenda = html[html.index('data-testid="calendar-agenda"') :]
+    assert "Monday 7 January" in agenda
+    item = agenda[agenda.index('data-testid="agenda-appointment"') :][:1200]
+    assert "10:00–10:45" in item and "Gwen Grey" in item and "Booked" in item
+    assert "Free 09:00–10:00" in agenda
