@@ -327,9 +327,8 @@
     var dialog = document.getElementById("drop-confirm");
     if (!dialog || dialog.ready) return;
     dialog.ready = true;
-    var form = $("form", dialog), input = $("#drop-reason", dialog);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    var input = $("#drop-reason", dialog);
+    function submit() {
       var pending = dialog.pending, reason = input.value.trim();
       if (!reason) {
         input.classList.add("is-invalid");
@@ -347,6 +346,13 @@
           $("[data-confirm-error]", dialog).textContent = answer.problem;
         }
       });
+    }
+    $("[data-confirm-submit]", dialog).addEventListener("click", submit);
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        submit();
+      }
     });
     function dismiss() {
       if (dialog.pending) {
