@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import ClinicAdminAuthenticationForm
 from accounts.models import User
+from clinic.admin_labels import LabelledInputsMixin
 
 # The admin's login normalises the e-mail address too (accounts/throttling.py).
 admin.site.login_form = ClinicAdminAuthenticationForm
@@ -52,3 +55,13 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-otp's own admin for the two-factor devices, with its split date-time
+# (the last throttled failure) given names a screen reader can say.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class LabelledTOTPDeviceAdmin(LabelledInputsMixin, TOTPDeviceAdmin):
+    pass

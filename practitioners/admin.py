@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 
+from clinic.admin_labels import LabelledInlineFormSet, LabelledInputsMixin
 from practitioners.models import Practitioner, PractitionerLicence
 from scheduling.models import WorkingHours
 
@@ -14,11 +15,13 @@ class IdOnlyAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, [v for v in value if str(v).isdigit()], attr)
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(LabelledInputsMixin, admin.TabularInline):
     """Weekly hours; a day with a break has two rows."""
 
     model = WorkingHours
     extra = 1
+    label_every_input = True
+    formset = LabelledInlineFormSet
 
 
 class EarlierLicenceInline(admin.TabularInline):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from clinic.admin_labels import LabelledInputsMixin
 from scheduling.models import (
     AppointmentType,
     AvailabilityException,
@@ -42,7 +43,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 
 @admin.register(AvailabilityException)
-class AvailabilityExceptionAdmin(admin.ModelAdmin):
+class AvailabilityExceptionAdmin(LabelledInputsMixin, admin.ModelAdmin):
     list_display = ["practitioner", "kind", "start_at", "end_at", "reason"]
     list_filter = ["kind", "practitioner"]
     list_select_related = ["practitioner__user"]

@@ -28,18 +28,39 @@ from django.utils.dateformat import format as date_format
 
 from sessions.outcomes import NPRS, ODI, RMDQ, Measure, Score
 
-WIDTH = 640
-LEFT = 56  # room for the y tick labels
-RIGHT = 24
-INNER = 24  # gap between the y axis and the first / last session
 LEGEND_ROW = 20
 LEGEND_GAP = 20  # between the legend and the first panel's title
 PANEL_TITLE = 22
 PANEL_HEIGHT = 130
 PANEL_GAP = 16
 X_LABELS = 30
-MAX_X_LABELS = 10
 MARKER = 4.5
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The horizontal measures of one layout, in the SVG's units."""
+
+    suffix: str  # of the SVG's ids and test ids: "" or "-phone"
+    width: int
+    left: int  # room for the y tick labels
+    right: int
+    inner: int  # gap between the y axis and the first / last session
+    max_x_labels: int
+    # Between legend items: three a line, two a line; (0, 0): one a line.
+    legend_spacing: tuple[int, int]
+    # The words on the dashed line, formatted with noun (NPRS), goal (4) and unit ("" or " %").
+    mic_label: str
+
+
+WIDE = Layout(
+    "", 640, 56, 24, 24, 10, (192, 290), "Minimal important change ({noun} {goal}{unit} or lower)"
+)
+# Shown up to 767 px: a 390 px phone draws it at about one unit a pixel. Its
+# text is a size larger (chart.css), so the y labels need more room, and the
+# label on the dashed line is shorter (the legend names the line in full).
+PHONE = Layout("-phone", 320, 54, 12, 16, 4, (0, 0), "Important change: {goal}{unit} or lower")
+WIDTH, LEFT, RIGHT = WIDE.width, WIDE.left, WIDE.right
 
 MIC_LABEL = "Minimal important change"
 TOO_LOW = "First score too low to measure a change"
@@ -130,14 +151,22 @@ class LegendItem:
     diamond: str
 
 
-def _legend(keys: list[str]) -> tuple[LegendItem, ...]:
-    """The series drawn, then the minimal important change: one row of three,
-    or rows of two when there are four."""
+def _legend_grid(count: int, layout: Layout) -> tuple[int, int]:
+    """(items a line, spacing) of a legend of ``count`` items: one line of three,
+    or lines of two when there are four; one item a line on a phone."""
+    three, two = layout.legend_spacing
+    if not three:
+        return 1, 0
+    return (3, three) if count <= 3 else (2, two)
+
+
+def _legend(keys: list[str], layout: Layout) -> tuple[LegendItem, ...]:
+    """The series drawn, then the minimal important change."""
     keys = [*keys, "mic"]
-    per_row, spacing = (3, 192) if len(keys) <= 3 else (2, 290)
+    per_row, spacing = _legend_grid(len(keys), layout)
     items = []
     for i, key in enumerate(keys):
-        start = LEFT + (i % per_row) * spacing
+        start = layout.left + (i % per_row) * spacing
         y = LEGEND_ROW / 2 + (i // per_row) * LEGEND_ROW
         middle = start + 12
         items.append(
@@ -159,6 +188,7 @@ def _legend(keys: list[str]) -> tuple[LegendItem, ...]:
 
 @dataclass(frozen=True)
 class TrendChart:
+    layout: Layout
     width: int
     height: int
     plot_left: str
@@ -184,8 +214,8 @@ def _day(date: datetime.date, with_year: bool) -> str:
     return date_format(date, "j M Y" if with_year else "j M")
 
 
-def _x_positions(count: int) -> list[float]:
-    left, right = LEFT + INNER, WIDTH - RIGHT - INNER
+def _x_positions(count: int, layout: Layout) -> list[float]:
+    left, right = layout.left + layout.inner, layout.width - layout.right - layout.inner
     if count == 1:
         return [(left + right) / 2]
     step = (right - left) / (count - 1)
@@ -199,6 +229,7 @@ def _panel(
     values: list[Score | None],
     xs: list[float],
     dates: list[datetime.date],
+    layout: Layout,
 ) -> Panel:
     plot_top = top + PANEL_TITLE
     bottom = plot_top + PANEL_HEIGHT
@@ -236,7 +267,7 @@ def _panel(
                 line_y=_n(line_y),
                 band_y=_n(line_y),
                 band_height=_n(bottom - line_y),
-                label=f"{MIC_LABEL} ({noun} {goal}{unit} or lower)",
+                label=layout.mic_label.format(noun=noun, goal=goal, unit=unit),
                 label_y=_n(line_y - 5),
             )
         else:
@@ -274,8 +305,9 @@ def _describe(measure: Measure, values: list[Score | None], mic: MicMark | None)
 
 def trend_chart(
     series: Sequence[tuple[datetime.date, int | None, Score | None, int | None]],
+    layout: Layout = WIDE,
 ) -> TrendChart | None:
-    """The chart of ``series`` (oldest first), or None when nothing is scored."""
+    """The chart of ``series`` (oldest first) in ``layout``, or None when nothing is scored."""
     series = [row for row in series if any(v is not None for v in row[1:])]
     if not series:
         return None
@@ -283,20 +315,28 @@ def trend_chart(
     columns = {m.key: [row[i] for row in series] for i, m in enumerate((NPRS, ODI, RMDQ), 1)}
     # NPRS and ODI always (an empty panel says "no score yet"); RMDQ when used.
     drawn = [NPRS, ODI] + ([RMDQ] if any(v is not None for v in columns["rmdq"]) else [])
-    xs = _x_positions(len(series))
+    xs = _x_positions(len(series), layout)
 
-    legend_height = LEGEND_ROW * (1 if len(drawn) < 3 else 2) + LEGEND_GAP
+    per_row, _ = _legend_grid(len(drawn) + 1, layout)
+    legend_height = LEGEND_ROW * math.ceil((len(drawn) + 1) / per_row) + LEGEND_GAP
     panels = []
     top = legend_height
     for measure in drawn:
         panels.append(
-            _panel(measure=measure, top=top, values=columns[measure.key], xs=xs, dates=dates)
+            _panel(
+                measure=measure,
+                top=top,
+                values=columns[measure.key],
+                xs=xs,
+                dates=dates,
+                layout=layout,
+            )
         )
         top += PANEL_TITLE + PANEL_HEIGHT + PANEL_GAP
     bottom = top - PANEL_GAP
 
     with_year = dates[0].year != dates[-1].year
-    every = math.ceil(len(series) / MAX_X_LABELS)
+    every = math.ceil(len(series) / layout.max_x_labels)
     x_labels = tuple(
         XLabel(_n(x), _day(d, with_year))
         for i, (x, d) in enumerate(zip(xs, dates, strict=True))
@@ -314,13 +354,15 @@ def trend_chart(
             "The table below lists the same figures.",
         ]
     )
+    left, right = layout.left, layout.width - layout.right
     return TrendChart(
-        width=WIDTH,
+        layout=layout,
+        width=layout.width,
         height=int(bottom + X_LABELS),
-        plot_left=_n(LEFT),
-        plot_right=_n(WIDTH - RIGHT),
-        plot_width=_n(WIDTH - RIGHT - LEFT),
-        plot_center=_n((LEFT + WIDTH - RIGHT) / 2),
+        plot_left=_n(left),
+        plot_right=_n(right),
+        plot_width=_n(right - left),
+        plot_center=_n((left + right) / 2),
         panels=tuple(panels),
         x_labels=x_labels,
         x_label_y=_n(bottom + 18),
@@ -329,5 +371,5 @@ def trend_chart(
         grid_bottom=panels[-1].bottom,
         title="Pain and disability over the course of care",
         desc=desc,
-        legend=_legend([m.key for m in drawn]),
+        legend=_legend([m.key for m in drawn], layout),
     )

@@ -36,7 +36,7 @@ from portal.record_forms import (
 )
 from portal.services import upcoming_appointments
 from scheduling.models import Appointment
-from sessions.charts import trend_chart
+from sessions.charts import PHONE, trend_chart
 from sessions.models import TreatmentSession
 from sessions.progress import assess, signed_measurements
 
@@ -89,7 +89,12 @@ def progress(request):
     patient = get_own_patient(request)
     # The clinic's review prompt is for the practitioner: off here.
     course = assess(signed_measurements(own_sessions(request, patient)), review_after=0)
-    context = {"patient": patient, "progress": course, "chart": trend_chart(course.series)}
+    context = {
+        "patient": patient,
+        "progress": course,
+        "chart": trend_chart(course.series),
+        "phone_chart": trend_chart(course.series, PHONE),
+    }
     return render(request, "portal/progress.html", context)
 
 

@@ -16,7 +16,7 @@ from accounts.roles import Capability
 from audit.services import record
 from clinic.models import ClinicSettings
 from patients.views import get_patient_for_user
-from sessions.charts import trend_chart
+from sessions.charts import PHONE, trend_chart
 from sessions.models import NeedlePlacement, TreatmentSession
 from sessions.progress import assess, points_used_most, signed_measurements
 from sessions.views.record import record_url
@@ -65,6 +65,7 @@ def patient_clinical(request, uuid):
         "sessions": sessions,
         "progress": progress,
         "chart": trend_chart(progress.series),
+        "phone_chart": trend_chart(progress.series, PHONE),
         "top_points": points_used_most(patient),
     }
     return render(request, "sessions/clinical.html", context)

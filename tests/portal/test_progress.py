@@ -36,7 +36,9 @@ def test_it_draws_the_chart_and_the_table_of_signed_sessions(client, patient_a, 
     assert '<svg class="trend-chart"' in html
     assert 'role="img"' in html and '<title id="trend-chart-title">' in html
     assert 'data-testid="mic-nprs"' in html and 'data-testid="mic-odi"' in html
-    assert html.count('class="marker marker-nprs"') == 3 + 1  # three scores and the legend
+    # Three scores and the legend, in the wide layout and again in the phone's.
+    assert html.count('class="marker marker-nprs"') == (3 + 1) * 2
+    assert 'data-testid="trend-chart-phone"' in html
     assert "css/chart.css" in html
     # The table: the same figures, oldest first, with the change in words.
     table = rows(html)

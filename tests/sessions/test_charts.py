@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 
-from sessions.charts import LEFT, PANEL_HEIGHT, RIGHT, WIDTH, trend_chart
+from sessions.charts import LEFT, PANEL_HEIGHT, PHONE, RIGHT, WIDTH, trend_chart
 
 DAY = datetime.date(2026, 3, 2)
 
@@ -160,3 +160,24 @@ def test_the_svg_is_an_accessible_image_without_inline_style_or_script():
     assert '<title id="trend-chart-title">' in svg and '<desc id="trend-chart-desc">' in svg
     assert "style=" not in svg and "<style" not in svg and "<script" not in svg
     assert "Pain (NPRS), circles" in svg and "Disability (ODI %), squares" in svg
+
+
+def test_the_phone_layout_draws_the_same_chart_narrower():
+    series = weekly(*[(6, 40, 12)] * 12)
+    wide, phone = trend_chart(series), trend_chart(series, PHONE)
+    # The same figures and words for screen readers...
+    assert phone.desc == wide.desc
+    assert [[m.value for m in p.markers] for p in phone.panels] == [
+        [m.value for m in p.markers] for p in wide.panels
+    ]
+    # ...on half the width (about one unit a pixel on a 390 px phone), one legend item
+    # a line, at most four dates, and a shorter label on the dashed line.
+    assert phone.view_box.startswith("0 0 320 ")
+    assert len({item.y for item in phone.legend}) == len(phone.legend) == 4
+    assert len(phone.x_labels) <= 4
+    assert all(float(x) < 320 for x in phone.x_grid)
+    assert phone.panels[0].mic.label == "Important change: 4 or lower"
+    # Both are on one page: the phone's ids and test ids are its own.
+    svg = render(phone)
+    assert 'aria-labelledby="trend-chart-phone-title trend-chart-phone-desc"' in svg
+    assert 'data-testid="mic-nprs-phone"' in svg and 'data-testid="mic-nprs"' not in svg

@@ -55,7 +55,9 @@ def get(client, user, patient):
 
 
 def markers(html, key):
-    return re.findall(rf'class="marker marker-{key}"[^>]*><title>', html)
+    """The markers of the chart drawn for wide screens (the phone layout, after it, repeats them)."""
+    wide = html.split('data-testid="trend-chart-phone"')[0]
+    return re.findall(rf'class="marker marker-{key}"[^>]*><title>', wide)
 
 
 # --- Access ----------------------------------------------------------------------
