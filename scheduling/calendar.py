@@ -60,6 +60,9 @@ class Entry:
     can_move: bool = False
     url: str = ""
     move_url: str = ""
+    # Where calendar.js asks about a drag target, and drops the appointment.
+    check_url: str = ""
+    drop_url: str = ""
 
     @cached_property
     def time_label(self) -> str:
@@ -105,10 +108,39 @@ class Row:
 
 
 @dataclass
+class AgendaItem:
+    """One line of a column's agenda: an appointment cell, or a run of free time."""
+
+    cell: Cell
+    end: datetime  # local; a free run's end may be several slots after its first cell's
+
+
+@dataclass
 class Grid:
     columns: list[Column]
     rows: list[Row]
     slot_minutes: int
+    # Each column's cells top to bottom (the same cells as ``rows``), for the agenda.
+    column_cells: list[list[Cell]] = field(default_factory=list)
+
+    @property
+    def agenda(self) -> list[tuple[Column, list[AgendaItem]]]:
+        """The grid as a list per column, for a phone: its appointments, and its
+        bookable free time with consecutive free slots joined into one line."""
+        days = []
+        for column, cells in zip(self.columns, self.column_cells, strict=True):
+            items: list[AgendaItem] = []
+            for cell in cells:
+                if cell.kind == "appointment":
+                    items.append(AgendaItem(cell, cell.end))
+                elif cell.kind == "free" and cell.book_url:
+                    last = items[-1] if items else None
+                    if last and last.cell.kind == "free" and last.end == cell.start:
+                        last.end = cell.end
+                    else:
+                        items.append(AgendaItem(cell, cell.end))
+            days.append((column, items))
+        return days
 
 
 def _minutes(moment: datetime, day: date) -> int:
@@ -194,10 +226,19 @@ def build_grid(
         (appointment, wanted[key]) for key, listed in by_column.items() for appointment in listed
     ]
     first, last = row_range(columns, availability, placed, step)
-    links = (uuid_url("scheduling:appointment"), uuid_url("scheduling:move"))
+    links = tuple(
+        uuid_url(name)
+        for name in (
+            "scheduling:appointment",
+            "scheduling:move",
+            "scheduling:move-check",
+            "scheduling:move-drop",
+        )
+    )
     clocks = list(range(first, last, step))
     grid_rows = [Row(time(m // 60, m % 60), []) for m in clocks]
 
+    column_cells = []
     for column in columns:
         cells = _column_cells(
             column,
@@ -213,7 +254,8 @@ def build_grid(
         )
         for index, cell in cells.items():
             grid_rows[index].cells.append(cell)
-    return Grid(columns=columns, rows=grid_rows, slot_minutes=step)
+        column_cells.append(list(cells.values()))
+    return Grid(columns=columns, rows=grid_rows, slot_minutes=step, column_cells=column_cells)
 
 
 @lru_cache(maxsize=64)
@@ -229,7 +271,7 @@ def _column_cells(
     column, clocks, step, availability, appointments, *, now, room, book_url, can_move, links
 ):
     """The cells of one column, by row index (rows covered by an appointment have none)."""
-    appointment_url, move_url = links
+    appointment_url, move_url, check_url, drop_url = links
     zone = clinic_zone()
     starts, ends = _row_instants(column.day, tuple(clocks), step, zone.key)
 
@@ -265,6 +307,8 @@ def _column_cells(
                     can_move(appointment),
                     url=appointment_url(appointment.uuid),
                     move_url=move_url(appointment.uuid),
+                    check_url=check_url(appointment.uuid),
+                    drop_url=drop_url(appointment.uuid),
                 )
                 for appointment in listed
             ],

@@ -119,7 +119,8 @@ class MoveForm(WhenMixin, forms.Form):
         label="Reason for booking outside working hours", required=False, max_length=200
     )
 
-    def __init__(self, *args, appointment: Appointment, user, **kwargs):
+    def __init__(self, data=None, *args, appointment: Appointment, user, **kwargs):
+        data = self._with_chosen_slot(data, appointment)
         local = timezone.localtime(appointment.start_at)
         initial = {
             "version": appointment.version,
@@ -129,10 +130,26 @@ class MoveForm(WhenMixin, forms.Form):
             "practitioner": appointment.practitioner.uuid,
             "room": appointment.room.uuid,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, *args, initial=initial, **kwargs)
         self.appointment = appointment
         self.fields["practitioner"].queryset = practitioner_choices(user)
         self.start_at = self.end_at = None
+
+    @staticmethod
+    def _with_chosen_slot(data, appointment: Appointment):
+        """One of the offered free times (a button named ``slot``, its value the
+        local start "2030-01-07T10:15") fills the date and time, and puts back the
+        appointment's practitioner and room, whose free time it is."""
+        try:
+            start = start_from_query(data.get("slot")) if data is not None else None
+        except OverflowError:  # a date at the end of the calendar
+            start = None
+        if start is None:
+            return data
+        data = data.copy()
+        data["date"], data["time"] = f"{start:%Y-%m-%d}", f"{start:%H:%M}"
+        data["practitioner"], data["room"] = appointment.practitioner.uuid, appointment.room.uuid
+        return data
 
     def clean(self):
         data = super().clean()
@@ -154,6 +171,12 @@ class CancelForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Say why the appointment is cancelled.")
         return reason
+
+
+class UndoForm(forms.Form):
+    """Undo the last move of an appointment seen at ``version``."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class StatusForm(forms.Form):

@@ -7,6 +7,7 @@ turns that refusal into a ``BookingError`` with a message a person can act on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from notifications.services import queue_for
 from practitioners.models import Practitioner
 from scheduling.availability import Availability, load_availability
 from scheduling.dates import long_datetime
-from scheduling.models import Appointment, AppointmentEvent, CalendarFeed, WaitlistEntry
+from scheduling.models import Appointment, AppointmentEvent, CalendarFeed, Room, WaitlistEntry
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
 ROOM_CONSTRAINT = "scheduling_no_room_double_booking"
@@ -210,27 +211,23 @@ def _locked(appointment: Appointment, version: int | None) -> Appointment:
     return current
 
 
-@transaction.atomic
-def move_appointment(
+def _apply_move(
+    current: Appointment,
     *,
-    appointment: Appointment,
     start_at: datetime,
     end_at: datetime,
     practitioner,
     room,
-    by,
-    version: int | None = None,
-    outside_hours_reason: str = "",
-) -> Appointment:
-    """Reschedule or resize; the history keeps where it was before."""
-    current = _locked(appointment, version)
+    outside_hours_reason: str,
+) -> None:
+    """Every rule of a move, then the UPDATE (the database refuses an overlap):
+    the move itself and its dry run (``preview_move``) both come through here."""
     if current.status != Appointment.Status.BOOKED:
         raise BookingError(
             f"Only booked appointments can be moved; this one is {current.get_status_display().lower()}."
         )
     if end_at <= start_at:
         raise BookingError("The appointment must end after it starts.")
-    before = _snapshot(current)
     start_at, end_at = start_at.astimezone(UTC), end_at.astimezone(UTC)
     _check_when(
         practitioner=practitioner,
@@ -253,6 +250,31 @@ def move_appointment(
             "outside_hours_reason", "sequence", "version", "updated_at",
         ],
     )  # fmt: skip
+
+
+@transaction.atomic
+def move_appointment(
+    *,
+    appointment: Appointment,
+    start_at: datetime,
+    end_at: datetime,
+    practitioner,
+    room,
+    by,
+    version: int | None = None,
+    outside_hours_reason: str = "",
+) -> Appointment:
+    """Reschedule or resize; the history keeps where it was before."""
+    current = _locked(appointment, version)
+    before = _snapshot(current)
+    _apply_move(
+        current,
+        start_at=start_at,
+        end_at=end_at,
+        practitioner=practitioner,
+        room=room,
+        outside_hours_reason=outside_hours_reason,
+    )
     current.refresh_from_db(fields=["sequence", "version"])
     _log(
         current,
@@ -263,6 +285,101 @@ def move_appointment(
     )
     queue_for(current, OutboundMessage.Kind.CHANGE)
     return current
+
+
+@dataclass(frozen=True)
+class MovePreview:
+    """What a move would meet, found before it is made. ``problem`` refuses it
+    (the time has passed, a double booking, someone changed it meanwhile);
+    ``needs_reason`` allows it once a reason is given (outside working hours)."""
+
+    problem: str = ""
+    needs_reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problem
+
+
+# Stands in for the clerk's reason while a dry run looks past "outside hours".
+_PREVIEW_REASON = "(preview)"
+
+
+def _dry_run(appointment: Appointment, version: int | None, **move) -> BookingError | None:
+    """``_apply_move`` in a savepoint that is always rolled back: the same rules
+    and the same database check as the move, and nothing written."""
+    try:
+        with transaction.atomic():
+            try:
+                _apply_move(_locked(appointment, version), **move)
+            finally:
+                transaction.set_rollback(True)
+    except BookingError as error:
+        return error
+    return None
+
+
+def _message(error: BookingError) -> str:
+    return " ".join(message for message in error.messages)
+
+
+def preview_move(
+    *,
+    appointment: Appointment,
+    start_at: datetime,
+    end_at: datetime,
+    practitioner,
+    room,
+    version: int | None = None,
+    outside_hours_reason: str = "",
+) -> MovePreview:
+    """Would ``move_appointment`` with these values succeed? The calendar asks
+    while an appointment is dragged, before anything is saved."""
+    move = {"start_at": start_at, "end_at": end_at, "practitioner": practitioner, "room": room}
+    error = _dry_run(appointment, version, outside_hours_reason=outside_hours_reason, **move)
+    if error is None:
+        return MovePreview()
+    codes = {e.code for errors in getattr(error, "error_dict", {}).values() for e in errors}
+    if "outside_hours" not in codes:
+        return MovePreview(problem=_message(error))
+    # Allowed with a reason, unless something else refuses it as well.
+    again = _dry_run(appointment, version, outside_hours_reason=_PREVIEW_REASON, **move)
+    return MovePreview(
+        problem=_message(again) if again is not None else "", needs_reason=_message(error)
+    )
+
+
+def last_move(appointment: Appointment) -> AppointmentEvent | None:
+    """The appointment's latest change, if it was a move that nothing followed
+    (what one-step undo would take back)."""
+    event = appointment.events.order_by("-at", "-id").first()
+    if event is None or event.kind != AppointmentEvent.Kind.MOVED:
+        return None
+    return event
+
+
+def undo_move(*, appointment: Appointment, by, version: int) -> Appointment:
+    """Put the appointment back where its last move found it: a move like any
+    other (the same checks, history, audit and message to the patient)."""
+    event = last_move(appointment)
+    if event is None:
+        raise BookingError("There is no move to undo: the last change was not a move.")
+    before = event.before
+    practitioner = Practitioner.objects.with_user().filter(pk=before["practitioner"]).first()
+    room = Room.objects.filter(pk=before["room"]).first()
+    if practitioner is None or room is None:
+        raise BookingError("The practitioner or room it had before no longer exists.")
+    return move_appointment(
+        appointment=appointment,
+        start_at=datetime.fromisoformat(before["start_at"]),
+        end_at=datetime.fromisoformat(before["end_at"]),
+        practitioner=practitioner,
+        room=room,
+        by=by,
+        version=version,
+        # The reason it was booked outside hours with, if it was.
+        outside_hours_reason=appointment.outside_hours_reason,
+    )
 
 
 IMPLIED_ARRIVAL_NOTE = (

@@ -70,6 +70,9 @@ def find_slots(
     limit: int = 10,
     not_before: datetime | None = None,
     licensed_only: bool = False,
+    room: Room | None = None,
+    duration: timedelta | None = None,
+    exclude_appointment_id: int | None = None,
 ) -> list[Slot]:
     """The earliest ``limit`` slots, in time order, that respect working hours,
     exceptions, closures, the type's buffer, existing appointments and a free room.
@@ -79,7 +82,11 @@ def find_slots(
     four weeks looks at about ``limit`` slots, not every free one.
 
     ``licensed_only`` (online booking) keeps each practitioner's slots to the
-    days their licence is valid; front desk sees every slot and is warned."""
+    days their licence is valid; front desk sees every slot and is warned.
+
+    Moving an appointment asks for times in its own ``room``, of its own
+    ``duration`` (it may have been resized), with the appointment itself
+    (``exclude_appointment_id``) out of the way."""
     step = timedelta(minutes=ClinicSettings.load().slot_minutes)
     not_before = not_before or timezone.now()
     if practitioner is not None:
@@ -98,15 +105,19 @@ def find_slots(
         # One day more is loaded than searched, for a booking just after
         # midnight that a late slot's buffer would run into.
         availability = load_availability(
-            [p.id for p in candidates], window_first, min(window_last + ONE_DAY, last_day)
+            [p.id for p in candidates],
+            window_first,
+            min(window_last + ONE_DAY, last_day),
+            exclude_appointment_id=exclude_appointment_id,
         )
         window_start, _ = day_bounds(window_first)
         _, window_end = day_bounds(window_last)
         search = _Search(
             availability=availability,
             step=step,
-            duration=appointment_type.duration,
-            blocked=appointment_type.duration + appointment_type.buffer,
+            duration=duration or appointment_type.duration,
+            blocked=(duration or appointment_type.duration) + appointment_type.buffer,
+            room=room,
             not_before=max(not_before, window_start),
             parts=[DAY_PARTS[name] for name in (day_parts or []) if name in DAY_PARTS],
         )
@@ -157,6 +168,7 @@ class _Search:
     blocked: timedelta
     not_before: datetime
     parts: list[tuple[time, time]]
+    room: Room | None = None  # only this room, else the first free one
 
     def slots_of(self, candidate: Practitioner) -> Iterator[Slot]:
         """The candidate's bookable slots, earliest first, made only when asked for."""
@@ -172,10 +184,31 @@ class _Search:
                 if (
                     not self.parts or self._in_parts(start.astimezone(zone).time())
                 ) and availability.practitioner_free(candidate.id, start, blocked_until):
-                    room = availability.free_room(start, blocked_until)
+                    room = self._room(start, blocked_until)
                     if room is not None:
                         yield Slot(start, start + self.duration, candidate, room)
                 start += self.step
 
+    def _room(self, start: datetime, end: datetime) -> Room | None:
+        if self.room is None:
+            return self.availability.free_room(start, end)
+        return self.room if self.availability.room_free(self.room.id, start, end) else None
+
     def _in_parts(self, local: time) -> bool:
         return any(low <= local < high for low, high in self.parts)
+
+
+def free_times_for_move(appointment, *, limit: int = 6, days: int = 28) -> list[Slot]:
+    """The next free times for an appointment being moved: same practitioner,
+    room and length, from now on (the move form offers them as one-click choices)."""
+    today = timezone.localdate()
+    return find_slots(
+        appointment_type=appointment.appointment_type,
+        first_day=today,
+        last_day=today + timedelta(days=days),
+        practitioner=appointment.practitioner,
+        room=appointment.room,
+        duration=appointment.end_at - appointment.start_at,
+        exclude_appointment_id=appointment.pk,
+        limit=limit,
+    )

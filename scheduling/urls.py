@@ -14,6 +14,9 @@ urlpatterns = [
     path("appointments/patient-options/", appointments.patient_options, name="patient-options"),
     path("appointments/<uuid:uuid>/", appointments.detail, name="appointment"),
     path("appointments/<uuid:uuid>/move/", appointments.move, name="move"),
+    path("appointments/<uuid:uuid>/move/check/", appointments.move_check, name="move-check"),
+    path("appointments/<uuid:uuid>/move/drop/", appointments.move_drop, name="move-drop"),
+    path("appointments/<uuid:uuid>/move/undo/", appointments.move_undo, name="move-undo"),
     path("appointments/<uuid:uuid>/status/", appointments.status, name="status"),
     path("appointments/<uuid:uuid>/cancel/", appointments.cancel, name="cancel"),
     # --- calendar views (day, week, colours, day sheet) go below this line ---

@@ -520,13 +520,15 @@ def error_messages(response) -> list[str]:
 def refused(response, *, htmx: bool) -> bool:
     """Whether the request was turned down, so that nothing may have been written.
 
-    4xx: refused. A redirect (or an htmx redirect) with an error message:
+    4xx: refused (a 2xx JSON answer is a success). A redirect (or an htmx redirect) with an error message:
     refused. A page answered to a POST without htmx: the form again, nothing
     saved (every success redirects, POST/redirect/GET). An htmx fragment:
     refused when it shows errors.
     """
     if response.status_code >= 400 or error_messages(response):
         return True
+    if response.get("Content-Type", "").startswith("application/json"):
+        return False  # the calendar's drag moves: a 2xx JSON answer is a success
     if response.status_code == 200:
         if response.has_header("HX-Redirect") or response.has_header("HX-Location"):
             return False

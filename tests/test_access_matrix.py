@@ -185,6 +185,22 @@ MATRIX |= {
         change_page(own_appointment),
         change_page(others_appointment, "another practitioner's appointment", practitioner=403),
     ),
+    # The calendar's drag and keyboard moves: the move form's access. The check is a dry
+    # run; a drop or undo POSTed without fields is refused as bad input (400), nothing moves.
+    "scheduling:move-check": (
+        change_page(own_appointment),
+        change_page(others_appointment, "another practitioner's appointment", practitioner=403),
+    ),
+    "scheduling:move-drop": (
+        change_page(own_appointment, method=POST, ok=400, practitioner=400),
+        change_page(others_appointment, "another practitioner's appointment", method=POST, ok=400, practitioner=403),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_appointment, variant="GET"),
+    ),
+    "scheduling:move-undo": (
+        change_page(own_appointment, method=POST, ok=400, practitioner=400),
+        change_page(others_appointment, "another practitioner's appointment", method=POST, ok=400, practitioner=403),
+        Row(GET, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=own_appointment, variant="GET"),
+    ),
     "scheduling:cancel": (
         change_page(own_appointment),
         change_page(others_appointment, "another practitioner's appointment", practitioner=403),

@@ -168,6 +168,35 @@ def course_preview(w, client):
     )
 
 
+def drag_fields(w):
+    """What calendar.js sends for a drop: an hour later, same practitioner and room."""
+    appointment = w.own_appointment
+    return {
+        "version": [str(appointment.version)],
+        "date": [w.day.isoformat()],
+        "time": ["11:00"],
+        "duration_minutes": [str(appointment.duration_minutes)],
+        "practitioner": [str(w.practitioner.uuid)],
+        "room": [str(w.room.uuid)],
+        "outside_hours_reason": [""],
+    }
+
+
+def dragged(w):
+    """The own appointment after a move, so that there is a move to undo."""
+    from scheduling import services
+
+    appointment = w.own_appointment
+    return services.move_appointment(
+        appointment=appointment,
+        start_at=appointment.start_at + datetime.timedelta(hours=1),
+        end_at=appointment.end_at + datetime.timedelta(hours=1),
+        practitioner=appointment.practitioner,
+        room=appointment.room,
+        by=w.front_desk,
+    )
+
+
 def failed_message(w):
     from notifications.models import OutboundMessage
 
@@ -418,6 +447,10 @@ FORMS: list[Case] = [
     Case("scheduling:book", "front_desk", lambda w, c: T(url("scheduling:book"), fields={k: [str(v)] for k, v in slot_query(w).items()}), method=GET, variant="pre-filled from a link"),
     Case("scheduling:move", "front_desk", lambda w, c: T(url("scheduling:move", w.own_appointment.uuid))),
     Case("scheduling:move", "practitioner", lambda w, c: T(url("scheduling:move", w.own_appointment.uuid)), variant="own calendar", htmx=True),
+    # The calendar's drag and keyboard moves: the move form's fields, sent by calendar.js.
+    Case("scheduling:move-check", "front_desk", lambda w, c: T(url("scheduling:move-check", w.own_appointment.uuid), fields=drag_fields(w)), method=GET),
+    Case("scheduling:move-drop", "front_desk", lambda w, c: T(url("scheduling:move-drop", w.own_appointment.uuid), fields=drag_fields(w))),
+    Case("scheduling:move-undo", "front_desk", lambda w, c: T(url("scheduling:move-undo", w.own_appointment.uuid), fields={"version": [str(dragged(w).version)]})),
     Case("scheduling:cancel", "front_desk", lambda w, c: T(url("scheduling:cancel", w.own_appointment.uuid), baseline={"cancelled_by": "patient", "reason": "Unwell"})),
     Case("scheduling:status", "front_desk", lambda w, c: T(url("scheduling:status", w.todays_appointment.uuid), page=url("scheduling:appointment", w.todays_appointment.uuid)), htmx=True),
     Case("scheduling:course", "front_desk", lambda w, c: T(url("scheduling:course"), page=url("scheduling:course", patient=w.patient_a.uuid)), accepts_baseline=False),

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +11,17 @@ from notifications.models import OutboundMessage
 from patients.models import Patient
 from scheduling import services
 from scheduling.access import get_appointment_for_user, get_appointment_to_change
-from scheduling.dates import long_date
-from scheduling.forms import BookingForm, CancelForm, MoveForm, StatusForm, start_from_query
+from scheduling.dates import long_date, long_datetime
+from scheduling.forms import (
+    BookingForm,
+    CancelForm,
+    MoveForm,
+    StatusForm,
+    UndoForm,
+    start_from_query,
+)
 from scheduling.models import Appointment
+from scheduling.slots import free_times_for_move
 from sessions.floor import room_still_occupied
 from sessions.models import TreatmentSession
 
@@ -146,14 +154,139 @@ def move(request, uuid):
             if request.htmx:
                 # The new time, and the form again (at the new version) to adjust it.
                 again = MoveForm(appointment=moved, user=request.user)
-                context = {"form": again, "appointment": moved, "done": text}
+                context = {
+                    "form": again,
+                    "appointment": moved,
+                    "done": text,
+                    "free_times": _free_times(moved),
+                    "undo": _undo_offer(moved),
+                }
                 response = render(request, "scheduling/move_done.html", context)
                 response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
                 return response
             messages.success(request, text)
             return redirect("scheduling:appointment", uuid=moved.uuid)
     template = "scheduling/move_form.html" if request.htmx else "scheduling/move.html"
-    return render(request, template, {"form": form, "appointment": appointment})
+    context = {"form": form, "appointment": appointment, "free_times": _free_times(appointment)}
+    return render(request, template, context)
+
+
+def _free_times(appointment) -> list[dict]:
+    """The next free times with the same practitioner and room, as the move
+    form's one-click choices: the value its button sends, and its words."""
+    return [
+        {"value": f"{slot.local_start:%Y-%m-%dT%H:%M}", "label": long_datetime(slot.start)}
+        for slot in free_times_for_move(appointment)
+    ]
+
+
+def _form_problem(form) -> str:
+    """A move form's errors as one sentence, for the calendar's drag and keyboard moves."""
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
+def _moved_text(moved) -> str:
+    when = timezone.localtime(moved.start_at)
+    end = timezone.localtime(moved.end_at)
+    return (
+        f"Moved {moved.patient.display_name} to {long_date(when)} {when:%H:%M}–{end:%H:%M} "
+        f"with {moved.practitioner}, {moved.room}."
+    )
+
+
+def _undo_offer(moved) -> dict:
+    return {
+        "undo_url": reverse("scheduling:move-undo", kwargs={"uuid": moved.uuid}),
+        "version": moved.version,
+    }
+
+
+@require_GET
+@require(Capability.VIEW_CALENDAR)
+def move_check(request, uuid):
+    """The calendar asks, while an appointment is dragged (or moved with the
+    keys), what dropping it there would meet: the move's own rules, run as a
+    dry run (``services.preview_move``). Nothing is saved."""
+    appointment = get_appointment_to_change(request, uuid)
+    form = MoveForm(request.GET, appointment=appointment, user=request.user)
+    if not form.is_valid():
+        return JsonResponse({"allowed": False, "problem": _form_problem(form), "needs_reason": ""})
+    data = form.cleaned_data
+    preview = services.preview_move(
+        appointment=appointment,
+        start_at=form.start_at,
+        end_at=form.end_at,
+        practitioner=data["practitioner"],
+        room=data["room"],
+        version=data["version"],
+        outside_hours_reason=data["outside_hours_reason"].strip(),
+    )
+    return JsonResponse(
+        {
+            "allowed": preview.allowed,
+            "problem": preview.problem,
+            "needs_reason": preview.needs_reason,
+        }
+    )
+
+
+@require_POST
+@require(Capability.VIEW_CALENDAR)
+def move_drop(request, uuid):
+    """A drag (or keyboard) move dropped on the calendar: the move form's fields,
+    the move service; the answer says what happened and how to undo it."""
+    appointment = get_appointment_to_change(request, uuid)
+    form = MoveForm(request.POST, appointment=appointment, user=request.user)
+    if not form.is_valid():
+        return JsonResponse({"moved": False, "problem": _form_problem(form)}, status=400)
+    data = form.cleaned_data
+    try:
+        moved = services.move_appointment(
+            appointment=appointment,
+            start_at=form.start_at,
+            end_at=form.end_at,
+            practitioner=data["practitioner"],
+            room=data["room"],
+            by=request.user,
+            version=data["version"],
+            outside_hours_reason=data["outside_hours_reason"].strip(),
+        )
+    except services.BookingError as error:
+        return JsonResponse({"moved": False, "problem": " ".join(error.messages)}, status=409)
+    return JsonResponse({"moved": True, "message": _moved_text(moved)} | _undo_offer(moved))
+
+
+@require_POST
+@require(Capability.VIEW_CALENDAR)
+def move_undo(request, uuid):
+    """One-step undo: the last move taken back, as a move of its own."""
+    appointment = get_appointment_to_change(request, uuid)
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"moved": False, "problem": "Nothing to undo was named."}, status=400)
+    try:
+        moved = services.undo_move(
+            appointment=appointment, by=request.user, version=form.cleaned_data["version"]
+        )
+    except services.BookingError as error:
+        problem = " ".join(error.messages)
+        if request.htmx:  # the move form's Undo: the form again, saying why
+            again = MoveForm(appointment=appointment, user=request.user)
+            context = {"form": again, "appointment": appointment, "problem": problem}
+            return render(request, "scheduling/move_form.html", context)
+        return JsonResponse({"moved": False, "problem": problem}, status=409)
+    text = "Undone. " + _moved_text(moved)
+    if request.htmx:  # the move form's Undo: the form again at the time it had
+        context = {
+            "form": MoveForm(appointment=moved, user=request.user),
+            "appointment": moved,
+            "done": text,
+            "free_times": _free_times(moved),
+        }
+        response = render(request, "scheduling/move_done.html", context)
+        response["HX-Trigger"] = CALENDAR_CHANGED["HX-Trigger"]
+        return response
+    return JsonResponse({"moved": True, "message": text})
 
 
 @require_POST

@@ -34,11 +34,6 @@ pytestmark = pytest.mark.browser
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SERIOUS = {"serious", "critical"}
 
-# The front desk's day and week calendars are made phone-width on the `cal`
-# branch (templates/scheduling/day.html, week.html, day_grid.html,
-# calendar_panel.html, static/css/calendar.css): checked here once it is merged.
-CALENDAR_PAGES_FIXED_ON_BRANCH_CAL = {"scheduling:day", "scheduling:week"}
-
 # The Django admin (/admin/, the clinic admin's) is Django's own templates: its
 # responsive stylesheet lets wide change lists and the two-box selector scroll
 # sideways inside their own boxes on purpose, so the width check leaves it out.
@@ -117,8 +112,6 @@ SMALL_SVG_TEXT_JS = """(minimum) => {
 def pages_of(role):
     """Every (name, row) of the matrix that the role GETs with a 200."""
     for name in MATRIX:
-        if name in CALENDAR_PAGES_FIXED_ON_BRANCH_CAL:
-            continue
         for row in rows_of(name):
             if row.method == GET and row.expected(role) == 200 and not row.skip:
                 yield name, row

@@ -370,3 +370,25 @@ def test_week_of_runs_monday_to_sunday():
     sunday = datetime.date(2030, 1, 13)
     assert week_of(sunday) == [MONDAY + datetime.timedelta(days=n) for n in range(7)]
     assert week_of(MONDAY)[0] == MONDAY
+
+
+@pytest.mark.django_db
+def test_the_agenda_lists_each_day_s_appointments_and_joins_free_slots():
+    """The week as a list (a phone): appointments, and free time in runs."""
+    practitioner = PractitionerFactory()
+    hours(practitioner, 0, (9, 0), (12, 0))
+    RoomFactory(name="Room 1")
+    kind = AppointmentTypeFactory(duration_minutes=45, buffer_after_minutes=15)
+    AppointmentFactory(practitioner=practitioner, appointment_type=kind, start_at=at(MONDAY, 10))
+    grid = grid_for([practitioner], MONDAY, last_day=MONDAY + datetime.timedelta(days=6), week=True)
+    days = grid.agenda
+    assert [column.day for column, _ in days] == week_of(MONDAY)
+    monday = days[0][1]
+    lines = [(item.cell.kind, f"{item.cell.start:%H:%M}", f"{item.end:%H:%M}") for item in monday]
+    assert lines == [
+        ("free", "09:00", "10:00"),
+        ("appointment", "10:00", "11:00"),
+        ("free", "11:00", "12:00"),
+    ]
+    assert monday[1].cell.entries[0].appointment.start_at == at(MONDAY, 10)
+    assert all(items == [] for _, items in days[1:])  # no hours on the other days

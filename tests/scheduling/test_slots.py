@@ -371,3 +371,33 @@ def test_a_search_is_made_in_four_windows_at_most():
         (MONDAY + 2 * day, MONDAY + 6 * day),
         (MONDAY + 7 * day, MONDAY + 27 * day),
     ]
+
+
+def test_moving_asks_for_its_own_room_length_and_leaves_itself_out(prac, kind, room):
+    """The move form's free times: same room, the appointment's own length, and
+    the appointment being moved does not block the times around it."""
+    other_room = RoomFactory(name="Room B")
+    start = dt.datetime.combine(MONDAY, dt.time(9), tzinfo=dt.UTC)
+    moving = AppointmentFactory(
+        practitioner=prac,
+        room=room,
+        appointment_type=kind,
+        start_at=start,
+        end_at=start + dt.timedelta(minutes=60),
+        blocked_until=start + dt.timedelta(minutes=60),
+    )
+    # Someone else has Room A from 10:00 to 11:00.
+    AppointmentFactory(room=room, start_at=start + dt.timedelta(hours=1))
+    slots = slots_on(
+        MONDAY,
+        kind,
+        practitioner=prac,
+        room=room,
+        duration=dt.timedelta(minutes=60),
+        exclude_appointment_id=moving.pk,
+    )
+    assert {slot.room for slot in slots} == {room}
+    assert all(slot.end - slot.start == dt.timedelta(minutes=60) for slot in slots)
+    # 09:00 (its own time) is offered; nothing that runs into 10:00–11:00 in Room A.
+    assert times(slots)[:2] == ["09:00", "11:00"]
+    assert other_room not in {slot.room for slot in slots}
