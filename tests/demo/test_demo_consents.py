@@ -48,6 +48,13 @@ def test_returning_patients_have_consent_and_first_timers_not_yet():
     )
     consented = set(Consent.objects.values_list("patient_id", flat=True))
     assert seen_before <= consented
+    # Later in the day, this morning's first timers have been needled (with
+    # consent, as the first test shows): only those not yet needled have none.
+    needled = set(
+        TreatmentSession.objects.filter(needles_in_at__isnull=False).values_list(
+            "patient_id", flat=True
+        )
+    )
     first_timers = (
         set(
             Appointment.objects.filter(start_at__date__gte=today).values_list(
@@ -55,5 +62,7 @@ def test_returning_patients_have_consent_and_first_timers_not_yet():
             )
         )
         - seen_before
+        - needled
     )
+    assert first_timers
     assert not first_timers & consented
