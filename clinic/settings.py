@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "practitioners",
     "scheduling",
     "notifications",
+    "intake",
     "portal",
     "sessions.apps.SessionsConfig",
     "demo",
@@ -189,6 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Portal invitations and password-reset links work once and expire after this.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_LINK_DAYS", default=3) * 24 * 60 * 60
+# Online intake links (intake app) work once and expire after this many days.
+INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("practitioners/", include("practitioners.urls")),
     path("calendar/", include("scheduling.urls")),
     path("records/", include("sessions.urls")),
+    path("intake/", include("intake.urls")),
     path("portal/", include("portal.urls")),
     path("messages/", include("notifications.urls")),
     path("audit/", include("audit.urls")),

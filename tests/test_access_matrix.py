@@ -851,7 +851,7 @@ def model_admin_row(clinic_admin, **kwargs) -> Row:
 # Every app label with a registered ModelAdmin (the admin:app_list regex).
 ADMIN_APP_LABELS = (
     "auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners", "scheduling",
-    "notifications", "otp_totp",
+    "notifications", "otp_totp", "intake",
 )  # fmt: skip
 
 # fmt: off
@@ -934,6 +934,12 @@ def make_consent_text(o):
     from patients.models import ConsentText
 
     return ConsentText.objects.get(version="1")
+
+
+def make_intake_form(o):
+    from intake.models import IntakeForm
+
+    return IntakeForm.objects.get(version="1")
 
 
 def make_room(o):
@@ -1031,6 +1037,8 @@ ADMIN_MODELS = {
     "scheduling.clinicclosure":   (make_closure,            200,       200, 200,    200,   200),
     # Read-only: what was sent to whom; retried from the appointment's page.
     "notifications.outboundmessage": (make_outbound_message, 200,    403, 200,    200,   403),
+    # The clinic's intake questions by version (not patient data): never deleted.
+    "intake.intakeform":          (make_intake_form,        200,       200, 200,    200,   403),
     # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
     "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
 }
@@ -1080,6 +1088,79 @@ MATRIX |= {
     )
     for view in ("config", "qrcode")
 }
+
+
+# --- Online intake -------------------------------------------------------------------
+
+
+def _intake(o, *, completed: bool):
+    from datetime import timedelta
+
+    from intake.models import IntakeForm, IntakeRequest
+
+    now = timezone.now()
+    return IntakeRequest.objects.create(
+        patient=o.patient_a,
+        form=IntakeForm.objects.current().get(),
+        created_by=o.front_desk,
+        expires_at=now + timedelta(days=7),
+        completed_at=now if completed else None,
+    )
+
+
+def completed_intake(o):
+    return {"uuid": _intake(o, completed=True).uuid}
+
+
+def unfilled_intake(o):
+    return {"uuid": _intake(o, completed=False).uuid}
+
+
+def intake_link(o):
+    from intake.tokens import intake_token
+
+    intake = _intake(o, completed=False)
+    return {"uuid": intake.uuid, "token": intake_token.make_token(intake)}
+
+
+def used_intake_link(o):
+    from intake.tokens import intake_token
+
+    intake = _intake(o, completed=False)
+    token = intake_token.make_token(intake)
+    intake.completed_at = timezone.now()
+    intake.save(update_fields=["completed_at"])
+    return {"uuid": intake.uuid, "token": token}
+
+
+def wrong_intake_token(o):
+    return {"uuid": _intake(o, completed=False).uuid, "token": "cz5k7a-0123456789abcdef"}
+
+
+# fmt: off
+MATRIX |= {
+    # Sending a link: every staff role that edits patients; back to the record.
+    "intake:send": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_PATIENT, practitioner=TO_PATIENT, clinic_admin=TO_PATIENT, kwargs=own_record),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        refused_get(kwargs=own_record),
+    ),
+    # The answers are clinical: practitioners only; an intake not filled in is 404.
+    "intake:review": (
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=completed_intake),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=404, clinic_admin=403, kwargs=unfilled_intake, variant="not filled in"),
+        # POST without a form: the page again, the values pre-filled from the answers.
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=403, practitioner=Redirect("/intake/{uuid}/review/"), clinic_admin=403, kwargs=completed_intake, variant="POST accepts the answers"),
+    ),
+    # The link is the key (no login): valid for anyone holding it; used is 410, wrong 404.
+    "intake:fill": (
+        everyone(200, kwargs=intake_link),
+        everyone(410, kwargs=used_intake_link, variant="used link"),
+        everyone(404, kwargs=wrong_intake_token, variant="wrong token"),
+        everyone(200, method=POST, kwargs=intake_link, variant="POST without answers"),
+    ),
+}
+# fmt: on
 
 
 # --- The tests ------------------------------------------------------------------
