@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from django.db import connection
+import pytest
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
@@ -88,9 +89,5 @@ def test_consent_wording_changed_meanwhile_stores_nothing(client, link, sent):
 
 def test_answers_are_never_changed(client, link, sent):
     client.post(link, answers())
-    import pytest
-    from django.db import DatabaseError, transaction
-
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE intake_intakeanswer SET value = 'x'")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE intake_intakeanswer SET value = 'x'")
