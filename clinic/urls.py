@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendar/", include("scheduling.urls")),
     path("records/", include("sessions.urls")),
     path("intake/", include("intake.urls")),
+    path("documents/", include("documents.urls")),
     path("portal/", include("portal.urls")),
     path("messages/", include("notifications.urls")),
     path("audit/", include("audit.urls")),

@@ -1163,6 +1163,72 @@ MATRIX |= {
 # fmt: on
 
 
+# --- Documents ---------------------------------------------------------------------
+
+
+def _document(o, patient=None, **kwargs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.services import attach_document
+
+    return attach_document(
+        patient=patient or o.patient_a,
+        uploaded=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n"),
+        kind="referral",
+        document_date=timezone.localdate(),
+        by=o.practitioner.user,
+        **kwargs,
+    )
+
+
+def a_document(o):
+    return {"uuid": _document(o).uuid}
+
+
+def a_clinical_document(o):
+    return {"uuid": _document(o, clinical=True).uuid}
+
+
+def a_shared_document(o):
+    return {"uuid": _document(o, shared_with_patient=True).uuid}
+
+
+def another_patients_shared_document(o):
+    return {"uuid": _document(o, patient=o.patient_b, shared_with_patient=True).uuid}
+
+
+TO_DOCUMENTS = Redirect("/documents/patients/{uuid}/")
+
+
+def a_document_to_file(o):
+    return {"uuid": o.patient_a.uuid, "document": _document(o).uuid}
+
+
+# fmt: off
+MATRIX |= {
+    # A patient's documents: staff (clinical ones listed to practitioners only).
+    "documents:patient": (
+        staff_page(kwargs=own_record),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        # POST without a file: the page again, asking for one; nothing stored.
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=200, kwargs=own_record, variant="POST without a file"),
+    ),
+    "documents:mine": (portal_page(), portal_page(POST, variant="POST without a file")),
+    # Every file goes out here: whoever may see the document, nobody else (404).
+    "documents:download": (
+        Row(GET, anonymous=LOGIN, patient=404, front_desk=200, practitioner=200, clinic_admin=200, kwargs=a_document),
+        Row(GET, anonymous=LOGIN, patient=404, front_desk=404, practitioner=200, clinic_admin=404, kwargs=a_clinical_document, variant="clinical"),
+        Row(GET, anonymous=LOGIN, patient=200, front_desk=200, practitioner=200, clinic_admin=200, kwargs=a_shared_document, variant="shared with the patient"),
+        Row(GET, anonymous=LOGIN, patient=404, front_desk=200, practitioner=200, clinic_admin=200, kwargs=another_patients_shared_document, variant="another patient's"),
+    ),
+    "documents:filed-in-error": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_DOCUMENTS, practitioner=TO_DOCUMENTS, clinic_admin=TO_DOCUMENTS, kwargs=a_document_to_file),
+        refused_get(kwargs=a_document_to_file),
+    ),
+}
+# fmt: on
+
+
 # --- The tests ------------------------------------------------------------------
 
 URLS, DUPLICATE_NAMES = url_patterns()
