@@ -149,7 +149,7 @@ def access_log(request):
 
 def _export(request, fmt: str) -> dict:
     patient = get_own_patient(request)
-    data = build_export(patient)
+    data = build_export(patient, with_files=fmt == "json")
     record(
         "portal.export.downloaded",
         actor=request.user,
