@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import require
 from accounts.roles import Capability
@@ -73,7 +73,7 @@ def fill(request, uuid, token):
         except services.IntakeError as error:
             form.add_error(None, error)
         else:
-            return render(request, "intake/thanks.html", {"clinic": ClinicSettings.load()})
+            return redirect("intake:thanks")
     context = {
         "form": form,
         "consent_form": consent_form,
@@ -82,6 +82,13 @@ def fill(request, uuid, token):
         "clinic": ClinicSettings.load(),
     }
     return render(request, "intake/fill.html", context)
+
+
+@login_not_required
+@require_GET
+def thanks(request):
+    """After the answers are in (POST/redirect/GET): nothing of the patient's here."""
+    return render(request, "intake/thanks.html", {"clinic": ClinicSettings.load()})
 
 
 def _completed_request(request, uuid) -> IntakeRequest:

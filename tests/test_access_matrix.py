@@ -1152,6 +1152,7 @@ MATRIX |= {
         # POST without a form: the page again, the values pre-filled from the answers.
         Row(POST, anonymous=LOGIN, patient=403, front_desk=403, practitioner=Redirect("/intake/{uuid}/review/"), clinic_admin=403, kwargs=completed_intake, variant="POST accepts the answers"),
     ),
+    "intake:thanks": everyone(200),
     # The link is the key (no login): valid for anyone holding it; used is 410, wrong 404.
     "intake:fill": (
         everyone(200, kwargs=intake_link),

@@ -24,8 +24,8 @@ def test_the_link_shows_the_questions_in_plain_words(client, link, django_assert
 
 
 def test_answers_and_consent_are_stored_and_flags_unchanged(client, link, sent, new_patient):
-    response = client.post(link, answers())
-    assert response.status_code == 200
+    response = client.post(link, answers(), follow=True)
+    assert response.redirect_chain == [("/intake/thanks/", 302)]
     assert "Your answers and your consent are saved" in response.content.decode()
     sent.refresh_from_db()
     assert sent.completed_at is not None
