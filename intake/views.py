@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,6 +40,11 @@ def send(request, uuid):
             )
         else:
             messages.error(request, "The intake link could not be sent. Try again in a moment.")
+    back_to = request.POST.get("next", "")
+    if back_to and url_has_allowed_host_and_scheme(
+        back_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back_to)  # the appointment page it was sent from
     return redirect("patients:detail", uuid=patient.uuid)
 
 

@@ -10,7 +10,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("intake/patient_panel.html", takes_context=True)
-def intake_panel(context, patient):
+def intake_panel(context, patient, back_to=""):
     user = context["request"].user
     latest = IntakeRequest.objects.latest_for(patient)  # one query
     return {
@@ -19,4 +19,5 @@ def intake_panel(context, patient):
         "can_send": user.can(Capability.EDIT_PATIENTS) and not patient.is_archived,
         "can_review": user.can(Capability.EDIT_CLINICAL),
         "csrf_token": context.get("csrf_token"),
+        "back_to": back_to,
     }

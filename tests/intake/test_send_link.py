@@ -62,3 +62,22 @@ def test_get_is_refused(client_for, front_desk, new_patient, method):
     assert (
         client_for(front_desk).get(f"/intake/patients/{new_patient.uuid}/send/").status_code == 405
     )
+
+
+def test_it_is_offered_on_a_new_patients_booking_and_returns_there(
+    client_for, front_desk, new_patient, mailoutbox
+):
+    from tests.factories.scheduling import AppointmentFactory
+
+    appointment = AppointmentFactory(patient=new_patient)
+    client = client_for(front_desk)
+    page = f"/calendar/appointments/{appointment.uuid}/"
+    assert 'data-testid="send-intake"' in client.get(page).content.decode()
+    response = client.post(f"/intake/patients/{new_patient.uuid}/send/", {"next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert len(mailoutbox) == 1
+    # Somewhere else than this site: back to the patient's page instead.
+    response = client.post(
+        f"/intake/patients/{new_patient.uuid}/send/", {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/patients/{new_patient.uuid}/"
