@@ -148,3 +148,14 @@ def test_the_list_makes_a_fixed_number_of_queries(
     # session / user / patient / documents with their uploaders / session save (3)
     with django_assert_num_queries(7):
         assert client.get(url(patient_a)).status_code == 200
+
+
+def test_the_patients_page_makes_a_fixed_number_of_queries(
+    client_for, patient_a, attach, django_assert_num_queries
+):
+    for _ in range(3):
+        attach(patient_a, shared_with_patient=True)
+    client = client_for(patient_a.user)
+    # session / user / own patient / shared documents / session save (3)
+    with django_assert_num_queries(7):
+        assert client.get("/documents/mine/").status_code == 200
