@@ -65,6 +65,11 @@ class IntakeForm(models.Model):
     def in_use(self) -> bool:
         return self.requests.exists()
 
+    def validate_constraints(self, exclude=None):
+        # A version saved as current takes over from the old one (IntakeFormAdmin
+        # .save_model): no form error for that.
+        super().validate_constraints(exclude={*(exclude or ()), "is_current"})
+
 
 class IntakeQuestion(models.Model):
     class Section(models.TextChoices):

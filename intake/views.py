@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,7 +61,7 @@ def fill(request, uuid, token):
     patient = intake_request.patient
     questions = services.questions_of(intake_request)
     consent_text = ConsentText.objects.current().first()
-    minor = is_minor(patient, intake_request.created_at.date())
+    minor = is_minor(patient, timezone.localdate())  # as patients.consent judges it
     data = request.POST if request.method == "POST" else None
     form = IntakeAnswersForm(data, questions=questions, prefix="q")
     consent_form = PatientConsentForm(
