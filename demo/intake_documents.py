@@ -106,7 +106,6 @@ def seed_intake_and_documents(front_desk: User, practitioner: User, portal_patie
             created_at=sent_at,
             expires_at=sent_at + timedelta(days=settings.INTAKE_LINK_DAYS),
             sent_to=patient.email,
-            sent_at=sent_at,
         )
         name = f"{patient.first_name} {patient.last_name}"
         services.submit_intake(

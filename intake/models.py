@@ -12,7 +12,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 # The Patient clinical flags an intake question may inform (never set on its own).
@@ -136,8 +137,25 @@ class IntakeQuestion(models.Model):
 
 
 class IntakeRequestQuerySet(models.QuerySet):
+    def with_message_status(self):
+        """Each request with what became of its link's message (one query)."""
+        from notifications.models import OutboundMessage
+
+        messages = OutboundMessage.objects.filter(
+            kind=OutboundMessage.Kind.INTAKE_LINK, subject_ref=Cast(OuterRef("uuid"), CharField())
+        ).order_by("-created_at", "-id")
+        return self.annotate(
+            message_status=Subquery(messages.values("status")[:1]),
+            message_sent_at=Subquery(messages.values("sent_at")[:1]),
+        )
+
     def latest_for(self, patient):
-        return self.filter(patient=patient).order_by("-created_at", "-id").first()
+        return (
+            self.filter(patient=patient)
+            .with_message_status()
+            .order_by("-created_at", "-id")
+            .first()
+        )
 
 
 class IntakeRequest(models.Model):
@@ -153,10 +171,10 @@ class IntakeRequest(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # The link goes through the notifications queue (an OutboundMessage of kind
+    # "intake_link" whose subject_ref is this request's uuid).
     channel = models.CharField(max_length=8, default="email")
     sent_to = models.CharField(max_length=254, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    send_error = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     # The consent signed with it (patients.Consent.uuid; no foreign key, so that
     # the consent table's own guards, TRUNCATE refused included, stay its own).
@@ -192,12 +210,13 @@ class IntakeRequest(models.Model):
 
     @property
     def status(self) -> str:
-        """What the front desk may see: only whether it is done."""
+        """What the front desk may see: only whether it is done (and whether the
+        link went out: ``with_message_status``)."""
         if self.is_completed:
             return "completed"
         if self.is_expired():
             return "expired"
-        return "sent" if self.sent_at else "not sent"
+        return getattr(self, "message_status", None) or "queued"
 
 
 class IntakeAnswer(models.Model):

@@ -1,7 +1,8 @@
 """Online intake, the one place for its rules.
 
 * ``send_intake_link``: the front desk sends a patient a single-use, expiring
-  link (e-mail now; ``SENDERS`` is the hook for a text-message channel).
+  link, through the notifications queue (e-mail now; ``choose_channel`` is the
+  hook for a text-message channel).
 * ``link_problem``: why a link no longer works (used, expired, not valid).
 * ``submit_intake``: the patient's answers and their signed consent, in one
   transaction: all of it is stored, or nothing.
@@ -12,8 +13,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,10 +36,10 @@ from intake.models import (
     IntakeRequest,
 )
 from intake.tokens import intake_token
+from notifications.kinds import queue_about
+from notifications.models import OutboundMessage
 from patients.consent import ConsentError, record_consent
 from patients.models import Patient
-
-logger = logging.getLogger(__name__)
 
 
 class IntakeError(ValidationError):
@@ -57,32 +56,45 @@ def link_path(intake_request: IntakeRequest) -> str:
     )
 
 
-def _send_email(intake_request: IntakeRequest, link: str) -> None:
+def build_link_email(message) -> EmailMessage:
+    """The e-mail of a queued intake-link message (registered with the
+    notifications queue in IntakeConfig.ready); the token is made now, so no
+    secret is stored in the queue."""
+    intake_request = IntakeRequest.objects.select_related("patient").get(uuid=message.subject_ref)
     patient = intake_request.patient
     clinic = ClinicSettings.load()
     context = {
         "greeting_name": (patient.preferred_name or patient.first_name).strip(),
-        "link": link,
+        "link": settings.CLINIC_BASE_URL.rstrip("/") + link_path(intake_request),
         "days": settings.INTAKE_LINK_DAYS,
         "clinic": clinic,
     }
-    EmailMessage(
+    return EmailMessage(
         subject=" ".join(render_to_string("intake/email/link_subject.txt", context).split()),
         body=render_to_string("intake/email/link_body.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[intake_request.sent_to],
+        to=[message.recipient],
         reply_to=[clinic.email] if clinic.email else None,
         headers={"Auto-Submitted": "auto-generated"},
-    ).send()
+    )
 
 
-# The channels an intake link goes by. The text-message channel (issue 17, SMS
-# part) adds "sms" here and to ``choose_channel``; the link is the same.
-SENDERS: dict[str, Callable[[IntakeRequest, str], None]] = {"email": _send_email}
+def link_message_outdated(message) -> str:
+    """Why a queued intake link should no longer go out, or ''."""
+    intake_request = IntakeRequest.objects.filter(uuid=message.subject_ref).first()
+    if intake_request is None:
+        return "the intake request is gone"
+    if intake_request.is_completed:
+        return "the intake was already filled in"
+    if intake_request.is_expired():
+        return "the link has expired"
+    return ""
 
 
 def choose_channel(patient: Patient) -> tuple[str, str]:
-    """(channel, address) by the patient's preferences, or IntakeError."""
+    """(channel, address) by the patient's preferences, or IntakeError. The
+    text-message channel (issue 17, SMS part) adds "sms" here when the patient
+    prefers texts, and the notifications queue sends it by that channel."""
     if patient.email and patient.allow_email:
         return "email", patient.email
     raise IntakeError(
@@ -91,58 +103,51 @@ def choose_channel(patient: Patient) -> tuple[str, str]:
     )
 
 
-def send_intake_link(*, patient: Patient, by, base_url: str) -> IntakeRequest:
-    """Create an intake request, then send its link. A failed send is stored on
-    the request (``send_error``) and audited, never raised."""
-    with transaction.atomic():
-        locked = Patient.objects.select_for_update().get(pk=patient.pk)
-        if locked.is_archived:
-            raise IntakeError("This record is archived: restore it before sending an intake link.")
-        form = IntakeForm.objects.current().first()
-        if form is None:
-            raise IntakeError("No intake questions are set up yet: the clinic admin adds them.")
-        channel, address = choose_channel(locked)
-        now = timezone.now()
-        intake_request = IntakeRequest.objects.create(
-            patient=locked,
-            form=form,
-            created_by=by,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.INTAKE_LINK_DAYS),
-            channel=channel,
-            sent_to=address,
-        )
-        record(
-            "intake.link.queued",
-            actor=by,
-            obj=intake_request,
-            patient=locked,
-            data={"channel": channel, "form_version": form.version},
-        )
-    # Sent once the request is committed (as the portal invitation is): a
-    # failure leaves the request, with its error, for "send a new link".
-    deliver_link(intake_request, base_url)
+@transaction.atomic
+def send_intake_link(*, patient: Patient, by) -> IntakeRequest:
+    """Create an intake request and queue its link in the notifications queue,
+    in one transaction; the message goes out after the commit (or by
+    ``send_reminders``), once, and a failure is stored on the message."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.is_archived:
+        raise IntakeError("This record is archived: restore it before sending an intake link.")
+    form = IntakeForm.objects.current().first()
+    if form is None:
+        raise IntakeError("No intake questions are set up yet: the clinic admin adds them.")
+    channel, address = choose_channel(locked)
+    now = timezone.now()
+    intake_request = IntakeRequest.objects.create(
+        patient=locked,
+        form=form,
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INTAKE_LINK_DAYS),
+        channel=channel,
+        sent_to=address,
+    )
+    queue_about(
+        kind=OutboundMessage.Kind.INTAKE_LINK,
+        recipient=address,
+        subject_ref=str(intake_request.uuid),
+    )
+    record(
+        "intake.link.queued",
+        actor=by,
+        obj=intake_request,
+        patient=locked,
+        data={"channel": channel, "form_version": form.version},
+    )
     return intake_request
 
 
-def deliver_link(intake_request: IntakeRequest, base_url: str) -> None:
-    link = base_url.rstrip("/") + link_path(intake_request)
-    try:
-        SENDERS[intake_request.channel](intake_request, link)
-    except Exception as error:
-        logger.warning("Intake link %s failed: %s", intake_request.uuid, error)
-        intake_request.send_error = f"{type(error).__name__}: {error}"[:2000]
-        intake_request.save(update_fields=["send_error"])
-        record(
-            "intake.link.failed",
-            obj=intake_request,
-            patient=intake_request.patient,
-            data={"error": intake_request.send_error[:500]},
-        )
-        return
-    intake_request.sent_at, intake_request.send_error = timezone.now(), ""
-    intake_request.save(update_fields=["sent_at", "send_error"])
-    record("intake.link.sent", obj=intake_request, patient=intake_request.patient)
+def link_status(intake_request: IntakeRequest) -> str:
+    """What became of the link's message: queued, sent or failed."""
+    status = (
+        IntakeRequest.objects.with_message_status()
+        .values_list("message_status", flat=True)
+        .get(pk=intake_request.pk)
+    )
+    return status or "queued"
 
 
 # --- The patient fills it in --------------------------------------------------------

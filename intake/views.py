@@ -27,20 +27,24 @@ from patients.views import get_patient_for_user
 def send(request, uuid):
     patient = get_patient_for_user(request, uuid)
     try:
-        sent = services.send_intake_link(
-            patient=patient, by=request.user, base_url=settings.CLINIC_BASE_URL
-        )
+        sent = services.send_intake_link(patient=patient, by=request.user)
     except services.IntakeError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        if sent.sent_at:
-            messages.success(
+        # The queue delivered it when the transaction committed (or will, from cron).
+        status = services.link_status(sent)
+        if status == "failed":
+            messages.error(
                 request,
-                f"Intake link sent to {sent.sent_to}. It works once, for "
-                f"{settings.INTAKE_LINK_DAYS} days.",
+                f"The intake link to {sent.sent_to} could not be sent (the error is kept "
+                "with the message). Send a new link in a moment.",
             )
         else:
-            messages.error(request, "The intake link could not be sent. Try again in a moment.")
+            messages.success(
+                request,
+                f"Intake link {'sent' if status == 'sent' else 'queued'} to {sent.sent_to}. "
+                f"It works once, for {settings.INTAKE_LINK_DAYS} days.",
+            )
     back_to = request.POST.get("next", "")
     if back_to and url_has_allowed_host_and_scheme(
         back_to, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -136,13 +136,9 @@ def with_consent(w):
 
 
 def _intake(w, *, completed: bool):
-    from django.conf import settings as django_settings
-
     from intake import services
 
-    sent = services.send_intake_link(
-        patient=uninvited(w), by=w.front_desk, base_url=django_settings.CLINIC_BASE_URL
-    )
+    sent = services.send_intake_link(patient=uninvited(w), by=w.front_desk)
     if completed:
         from intake.tokens import intake_token
         from tests.intake.conftest import answers

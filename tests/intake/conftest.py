@@ -1,7 +1,6 @@
 """Intake fixtures: a link sent to a new patient, and a complete set of answers."""
 
 import pytest
-from django.conf import settings
 
 from intake import services
 from intake.defaults import QUESTIONS
@@ -16,10 +15,9 @@ def new_patient(db):
 
 
 @pytest.fixture
-def sent(new_patient, front_desk, mailoutbox):
-    return services.send_intake_link(
-        patient=new_patient, by=front_desk, base_url=settings.CLINIC_BASE_URL
-    )
+def sent(new_patient, front_desk, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the queue sends after commit
+        return services.send_intake_link(patient=new_patient, by=front_desk)
 
 
 @pytest.fixture
