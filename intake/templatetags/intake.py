@@ -21,3 +21,16 @@ def intake_panel(context, patient, back_to=""):
         "csrf_token": context.get("csrf_token"),
         "back_to": back_to,
     }
+
+
+@register.inclusion_tag("intake/record_notice.html")
+def intake_review_notice(patient):
+    """On the treatment record's cautions: a filled-in intake not reviewed yet."""
+    pending = (
+        IntakeRequest.objects.filter(
+            patient=patient, completed_at__isnull=False, reviewed_at__isnull=True
+        )
+        .order_by("-completed_at")
+        .first()
+    )  # one query
+    return {"pending": pending}

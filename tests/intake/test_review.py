@@ -92,3 +92,17 @@ def test_the_practitioner_is_pointed_to_the_answers(
 ):
     page = client_for(practitioner.user).get(f"/patients/{new_patient.uuid}/").content.decode()
     assert "Review intake answers" in page
+
+
+def test_the_treatment_record_points_to_answers_not_reviewed_yet(
+    client_for, practitioner, completed, new_patient
+):
+    from tests.factories.sessions import TreatmentSessionFactory
+
+    session = TreatmentSessionFactory(practitioner=practitioner, patient=new_patient)
+    client = client_for(practitioner.user)
+    page = client.get(f"/records/{session.uuid}/").content.decode()
+    assert 'data-testid="intake-review-notice"' in page
+    client.post(f"/intake/{completed.uuid}/review/", _accept_all(completed))
+    page = client.get(f"/records/{session.uuid}/").content.decode()
+    assert 'data-testid="intake-review-notice"' not in page
