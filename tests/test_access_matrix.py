@@ -1367,6 +1367,8 @@ PLANTED = {
     "addendum_text": "Planted-addendum-QX7",
     "audit_reason": "Planted-audit-reason-QX7",
     "audit_flag": "Planted-audit-flag-QX7",
+    "intake_answer": "Planted-intake-QX7",
+    "document_description": "Planted-document-QX7",
     # Values of audit data as the issue found them in the admin.
     "audit_kind": "pregnancy_point",
     "audit_acupoint": "BL25",
@@ -1386,6 +1388,7 @@ def plant_clinical_values(o):
     )
     for patient in (o.patient_a, o.patient_b):
         patient.refresh_from_db()
+        _plant_intake_and_document(o, patient)
         session = TreatmentSessionFactory(
             practitioner=o.practitioner,
             patient=patient,
@@ -1430,6 +1433,19 @@ def plant_clinical_values(o):
             patient=patient,
             data={"changes": {"skin_conditions": {"from": "", "to": PLANTED["audit_flag"]}}},
         )
+
+
+def _plant_intake_and_document(o, patient):
+    """A filled-in intake (answers are clinical) and a clinical document."""
+    from intake.models import IntakeAnswer, IntakeForm
+
+    form = IntakeForm.objects.current().get()
+    intake = _intake(SimpleNamespace(patient_a=patient, front_desk=o.front_desk), completed=True)
+    IntakeAnswer.objects.bulk_create(
+        IntakeAnswer(request=intake, question=q, value=PLANTED["intake_answer"])
+        for q in form.questions.filter(kind__in=["text", "short_text"])
+    )
+    _document(o, patient=patient, clinical=True, description=PLANTED["document_description"])
 
 
 def _leaks(response) -> list[str]:
