@@ -94,14 +94,15 @@ def _new_patients_to_come() -> list[Patient]:
 
 def seed_intake_and_documents(front_desk: User, practitioner: User, portal_patient) -> dict:
     created = {"intakes": 0, "documents": 0}
-    if IntakeRequest.objects.filter(completed_at__isnull=False).exists():
-        return created  # seeded before
+    form = IntakeForm.objects.current().first()  # version 1 comes with the migrations
+    if form is None or IntakeRequest.objects.filter(completed_at__isnull=False).exists():
+        return created  # no questions set up, or seeded before
     for patient in _new_patients_to_come():
         # Sent two days ago (no e-mail goes out from the demo).
         sent_at = timezone.now() - timedelta(days=2)
         sent = IntakeRequest.objects.create(
             patient=patient,
-            form=IntakeForm.objects.current().get(),
+            form=form,
             created_by=front_desk,
             created_at=sent_at,
             expires_at=sent_at + timedelta(days=settings.INTAKE_LINK_DAYS),

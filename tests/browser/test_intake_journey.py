@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from intake.defaults import QUESTIONS, create_default_form
-from intake.models import FlagReview, IntakeForm, IntakeQuestion
+from intake.defaults import QUESTIONS
+from intake.models import FlagReview
 from patients.models import Consent
 from tests.browser.conftest import PHONE, login
 from tests.factories import PatientFactory
@@ -28,8 +28,6 @@ def viewport():
 
 @pytest.fixture
 def newcomer(db):
-    if not IntakeForm.objects.exists():  # loaded by a migration; emptied between browser tests
-        create_default_form(IntakeForm, IntakeQuestion)
     return PatientFactory(first_name="Noor", last_name="Newcomer", email="noor@example.net")
 
 
