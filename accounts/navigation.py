@@ -23,6 +23,7 @@ MENU = [
     ("Book online", "portal:book", Capability.USE_PORTAL),
     ("History", "portal:history", Capability.USE_PORTAL),
     ("Progress", "portal:progress", Capability.USE_PORTAL),
+    ("Documents", "documents:mine", Capability.USE_PORTAL),
     ("Export", "portal:export", Capability.USE_PORTAL),
     ("Today", "records:today", Capability.RECORD_SESSIONS),
     ("Calendar", "scheduling:day", Capability.VIEW_CALENDAR),

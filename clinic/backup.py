@@ -10,6 +10,11 @@ both always agree with the app.
 * ``restore`` replaces the contents of the database with the file:
   ``pg_restore --clean --if-exists --no-owner``, in a single transaction that
   stops at the first error, so a failed restore changes nothing.
+* Patient documents (the documents app) are files, not rows: with local
+  storage (``PRIVATE_MEDIA_ROOT``), ``backup`` also writes ``FILE.documents.tar``
+  beside the dump, and ``restore`` puts its files back once the database is
+  restored (the folder it replaces is kept, renamed, never deleted). An
+  S3-compatible store is backed up by the store itself (bucket versioning).
 
 The audit trail survives a restore unchanged: pg_dump puts triggers in its
 post-data section, so pg_restore loads every table's rows first and only then
@@ -31,6 +36,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -40,6 +46,61 @@ def database_settings() -> dict:
     from django.conf import settings
 
     return settings.DATABASES["default"]
+
+
+def documents_folder() -> Path | None:
+    """The local folder of the documents' storage, or None (an object store)."""
+    from django.conf import settings
+
+    storage = settings.STORAGES.get("documents", {})
+    if not storage.get("BACKEND", "").endswith("FileSystemStorage"):
+        return None
+    return Path(storage.get("OPTIONS", {}).get("location") or settings.PRIVATE_MEDIA_ROOT)
+
+
+def documents_archive(dump: Path) -> Path:
+    return dump.with_name(dump.name + ".documents.tar")
+
+
+def backup_documents(output: Path) -> str:
+    folder = documents_folder()
+    if folder is None:
+        return "documents: in the object store (back it up there)"
+    archive = documents_archive(output)
+    partial = archive.with_name(archive.name + ".partial")
+    count = 0
+    old_umask = os.umask(0o077)
+    try:
+        with tarfile.open(partial, "w") as tar:
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+                        count += 1
+    finally:
+        os.umask(old_umask)
+    partial.replace(archive)
+    return f"{count} document file{'s' if count != 1 else ''} to {archive}"
+
+
+def restore_documents(dump: Path) -> str:
+    archive = documents_archive(dump)
+    folder = documents_folder()
+    if folder is None or not archive.is_file():
+        return "no document files restored" + (" (no archive)" if folder is not None else "")
+    staging = folder.with_name(folder.name + f".restoring-{os.getpid()}")
+    staging.mkdir(parents=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(staging, filter="data")  # refuses absolute paths and ..
+    if folder.exists():
+        kept = folder.with_name(folder.name + time.strftime(".before-restore-%Y%m%d-%H%M%S"))
+        folder.replace(kept)
+        note = f" (the previous folder is kept as {kept})"
+    else:
+        note = ""
+    staging.replace(folder)
+    count = sum(1 for p in folder.rglob("*") if p.is_file())
+    return f"{count} document file{'s' if count != 1 else ''} into {folder}{note}"
 
 
 def libpq_environment(db: dict) -> dict[str, str]:
@@ -149,6 +210,7 @@ def backup(output: Path) -> None:
         f"Backed up database {db['NAME']!r} (PostgreSQL {major}) to {output} "
         f"({size / 1024:.0f} KiB, {time.monotonic() - started:.1f} s, {pg_dump})."
     )
+    print(f"Backed up {backup_documents(output)}.")
 
 
 def restore(dump: Path, *, assume_yes: bool) -> None:
@@ -191,6 +253,7 @@ def restore(dump: Path, *, assume_yes: bool) -> None:
         f"Restored {dump} into database {db['NAME']!r} (PostgreSQL {major}) "
         f"in {time.monotonic() - started:.1f} s ({pg_restore})."
     )
+    print(f"Restored {restore_documents(dump)}.")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "practitioners",
     "scheduling",
     "notifications",
+    "intake",
+    "documents",
     "portal",
     "sessions.apps.SessionsConfig",
     "demo",
@@ -189,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Portal invitations and password-reset links work once and expire after this.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_LINK_DAYS", default=3) * 24 * 60 * 60
+# Online intake links (intake app) work once and expire after this many days.
+INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -265,8 +269,29 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Patient documents (documents app): a private folder outside the static and web
+# roots, never served directly (only through the app's download view, which
+# checks access). DOCUMENTS_STORAGE_BACKEND=storages.backends.s3.S3Storage puts
+# them in an S3-compatible bucket instead (django-storages, see README).
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
+DOCUMENTS_MAX_BYTES = env.int("DOCUMENTS_MAX_MB", default=10) * 1024 * 1024
+_documents_backend = env.str(
+    "DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+if _documents_backend.endswith("FileSystemStorage"):
+    _documents_options = {"location": PRIVATE_MEDIA_ROOT, "base_url": "/no-direct-access/"}
+else:
+    _documents_options = {
+        "bucket_name": env.str("DOCUMENTS_S3_BUCKET"),
+        "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {"BACKEND": _documents_backend, "OPTIONS": _documents_options},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

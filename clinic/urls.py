@@ -13,6 +13,8 @@ urlpatterns = [
     path("practitioners/", include("practitioners.urls")),
     path("calendar/", include("scheduling.urls")),
     path("records/", include("sessions.urls")),
+    path("intake/", include("intake.urls")),
+    path("documents/", include("documents.urls")),
     path("portal/", include("portal.urls")),
     path("messages/", include("notifications.urls")),
     path("audit/", include("audit.urls")),

@@ -25,6 +25,7 @@ import audit.services
 from accounts.models import User
 from accounts.roles import Role
 from demo.consents import seed_consents
+from demo.intake_documents import seed_intake_and_documents
 from demo.protocols import seed_protocols
 from demo.records import seed_records
 from demo.schedule import seed_schedule
@@ -589,6 +590,12 @@ def seed_demo() -> SeedResult:
     created["consents"] = seed_consents()
     # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
     created["protocols"] = seed_protocols(Practitioner.objects.get(user__email=PRACTITIONER_EMAIL))
+    # Issue 17: two new patients' online intake, and documents (demo/intake_documents.py).
+    created |= seed_intake_and_documents(
+        front_desk=User.objects.get(email=FRONT_DESK_EMAIL),
+        practitioner=User.objects.get(email=PRACTITIONER_EMAIL),
+        portal_patient=Patient.objects.filter(user__email=PATIENT_EMAIL).first(),
+    )
 
     totals = {
         "patients": len(specs),

@@ -22,7 +22,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["appointment__appointment_type"]
     readonly_fields = [
-        "uuid", "appointment", "kind", "channel", "recipient", "sequence", "about_start_at",
+        "uuid", "appointment", "subject_ref", "kind", "channel", "recipient", "sequence", "about_start_at",
         "status", "attempts", "last_error", "created_at", "sent_at",
     ]  # fmt: skip
 

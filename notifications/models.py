@@ -5,7 +5,9 @@ from django.db.models import Q
 
 
 class OutboundMessage(models.Model):
-    """One message to a patient about an appointment, and what became of it.
+    """One message to a patient about an appointment (or, for kinds another app
+    registers in ``notifications.kinds``, about something else: ``subject_ref``),
+    and what became of it.
 
     Rows are written in the same transaction as the change they announce
     (status ``queued``) and delivered after commit or by ``send_reminders``;
@@ -17,6 +19,8 @@ class OutboundMessage(models.Model):
         CHANGE = "change", "Change of appointment"
         CANCELLATION = "cancellation", "Cancellation"
         REMINDER = "reminder", "Reminder"
+        # Registered by the intake app (notifications.kinds): the online intake link.
+        INTAKE_LINK = "intake_link", "Online intake link"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
@@ -28,8 +32,14 @@ class OutboundMessage(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     appointment = models.ForeignKey(
-        "scheduling.Appointment", on_delete=models.PROTECT, related_name="messages"
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
     )
+    # What a message of a registered kind is about (e.g. an intake request's uuid).
+    subject_ref = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(max_length=254)
@@ -55,6 +65,11 @@ class OutboundMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
                 name="notifications_sent_has_time",
+            ),
+            # About an appointment, or about the thing a registered kind names.
+            models.CheckConstraint(
+                condition=Q(appointment__isnull=False) | ~Q(subject_ref=""),
+                name="notifications_message_is_about_something",
             ),
         ]
         indexes = [

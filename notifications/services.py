@@ -21,7 +21,7 @@ from django.utils import timezone
 import audit.services
 from accounts.roles import Capability
 from clinic.models import ClinicSettings
-from notifications import emails
+from notifications import emails, kinds
 from notifications.models import OutboundMessage
 from scheduling.models import Appointment
 
@@ -109,7 +109,8 @@ def _send(message: OutboundMessage) -> str:
     status, or OUTDATED when it was not sent because it no longer applies
     (stored as failed, with the reason, and offered no Retry)."""
     appointment = message.appointment
-    reason = outdated_reason(message, appointment)
+    other = kinds.KINDS.get(message.kind)  # a kind another app registered
+    reason = other.outdated(message) if other else outdated_reason(message, appointment)
     outcome = None
     if reason:
         message.status = OutboundMessage.Status.FAILED
@@ -118,7 +119,7 @@ def _send(message: OutboundMessage) -> str:
     else:
         message.attempts += 1
         try:
-            emails.build(message, appointment).send()
+            (other.build(message) if other else emails.build(message, appointment)).send()
         except Exception as error:
             logger.warning("Message %s to %s failed: %s", message.uuid, message.recipient, error)
             message.status = OutboundMessage.Status.FAILED
@@ -151,6 +152,8 @@ def retry(message: OutboundMessage, by) -> OutboundMessage:
                 "Only a failed message can be sent again, and this one is not failed "
                 "(or is being sent right now)."
             )
+        if locked.appointment is None:  # a registered kind: its own app sends a new one
+            raise NotRetryable("Not sent again: send a new one from the patient's page.")
         reason = outdated_reason(locked, locked.appointment)
         if reason:
             raise NotRetryable(f"Not sent again: {reason}.")

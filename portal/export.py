@@ -15,6 +15,7 @@ contraindication notes and overridden safety warnings.
 
 from __future__ import annotations
 
+import base64
 import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
+from documents.models import Document
+from intake.models import IntakeAnswer
 from patients.models import Consent, Patient
 from portal.history import placement_words, session_story, with_story
 from portal.models import PreVisitQuestionnaire
@@ -212,13 +215,53 @@ def _consent(consent: Consent) -> dict[str, Any]:
     }
 
 
-def build_export(patient: Patient, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+def _document(document: Document, *, with_files: bool) -> dict[str, Any]:
+    """A document shared with the patient (or sent by them); in the JSON download
+    with its file, base64-encoded, so that the export holds the whole record."""
+    data = {
+        "date": document.document_date,
+        "kind": document.get_kind_display(),
+        "description": document.description,
+        "file_name": document.original_name,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "sent_by_you": document.uploaded_by_patient,
+    }
+    if with_files:
+        with document.file.open("rb") as handle:
+            data["content_base64"] = base64.b64encode(handle.read()).decode("ascii")
+    return data
+
+
+def _intake_answers(patient: Patient) -> list[dict[str, Any]]:
+    answers = (
+        IntakeAnswer.objects.filter(request__patient=patient)
+        .select_related("request", "question__form")
+        .order_by("-request__completed_at", "question__position")
+    )
+    return [
+        {
+            "filled_in": _local(a.request.completed_at),
+            "questions_version": a.question.form.version,
+            "question": a.question.text,
+            "answer": a.display,
+        }
+        for a in answers
+    ]
+
+
+def build_export(
+    patient: Patient, *, now: datetime.datetime | None = None, with_files: bool = False
+) -> dict[str, Any]:
     """The patient's whole record, newest appointments and sessions first.
 
     Queries: the clinic's settings (1), appointments with their type,
     practitioner, room and questionnaire (1), signed sessions with their
-    practitioner (1), their placements, adverse events and addenda (3), and
-    the consents with the wording agreed to (1).
+    practitioner (1), their placements, adverse events and addenda (3), the
+    consents with the wording agreed to (1), the intake answers (1) and the
+    documents the patient sees (1; with ``with_files``, their files are read
+    from storage too).
     """
     clinic = ClinicSettings.load()
     appointments = (
@@ -244,5 +287,12 @@ def build_export(patient: Patient, *, now: datetime.datetime | None = None) -> d
         "consents": [
             _consent(c)
             for c in patient.consents.select_related("consent_text").order_by("-given_at", "-id")
+        ],
+        "intake_answers": _intake_answers(patient),
+        "documents": [
+            _document(d, with_files=with_files)
+            for d in Document.objects.filter(
+                patient=patient, shared_with_patient=True, filed_in_error_at__isnull=True
+            )
         ],
     }

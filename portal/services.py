@@ -507,7 +507,7 @@ def save_questionnaire(
 
 def export_record(*, patient: Patient, by, fmt: str) -> dict:
     """The patient's whole record as data; every export is audited."""
-    data = build_export(patient)
+    data = build_export(patient, with_files=fmt == "json")
     audit.services.record(
         "portal.export.downloaded",
         actor=by,

@@ -54,6 +54,20 @@ def audit_checkpoints_of_this_test(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def documents_in_a_folder_of_the_test(settings, tmp_path, monkeypatch):
+    """Uploaded documents go to this test's own folder, never the project's (in
+    commands run in a subprocess too, such as scripts/backup and restore)."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+    monkeypatch.setenv("PRIVATE_MEDIA_ROOT", str(settings.PRIVATE_MEDIA_ROOT))
+    settings.STORAGES = settings.STORAGES | {
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_MEDIA_ROOT, "base_url": "/no-direct-access/"},
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def base_url_of_the_test_server(settings):
     """Links in e-mails start with CLINIC_BASE_URL: in tests, the test client's host."""
     settings.CLINIC_BASE_URL = "http://testserver"

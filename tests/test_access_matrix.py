@@ -867,7 +867,7 @@ def model_admin_row(clinic_admin, **kwargs) -> Row:
 # Every app label with a registered ModelAdmin (the admin:app_list regex).
 ADMIN_APP_LABELS = (
     "auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners", "scheduling",
-    "notifications", "otp_totp",
+    "notifications", "otp_totp", "intake",
 )  # fmt: skip
 
 # fmt: off
@@ -950,6 +950,12 @@ def make_consent_text(o):
     from patients.models import ConsentText
 
     return ConsentText.objects.get(version="1")
+
+
+def make_intake_form(o):
+    from intake.models import IntakeForm
+
+    return IntakeForm.objects.get(version="1")
 
 
 def make_room(o):
@@ -1047,6 +1053,8 @@ ADMIN_MODELS = {
     "scheduling.clinicclosure":   (make_closure,            200,       200, 200,    200,   200),
     # Read-only: what was sent to whom; retried from the appointment's page.
     "notifications.outboundmessage": (make_outbound_message, 200,    403, 200,    200,   403),
+    # The clinic's intake questions by version (not patient data): never deleted.
+    "intake.intakeform":          (make_intake_form,        200,       200, 200,    200,   403),
     # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
     "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
 }
@@ -1096,6 +1104,146 @@ MATRIX |= {
     )
     for view in ("config", "qrcode")
 }
+
+
+# --- Online intake -------------------------------------------------------------------
+
+
+def _intake(o, *, completed: bool):
+    from datetime import timedelta
+
+    from intake.models import IntakeForm, IntakeRequest
+
+    now = timezone.now()
+    return IntakeRequest.objects.create(
+        patient=o.patient_a,
+        form=IntakeForm.objects.current().get(),
+        created_by=o.front_desk,
+        expires_at=now + timedelta(days=7),
+        completed_at=now if completed else None,
+    )
+
+
+def completed_intake(o):
+    return {"uuid": _intake(o, completed=True).uuid}
+
+
+def unfilled_intake(o):
+    return {"uuid": _intake(o, completed=False).uuid}
+
+
+def intake_link(o):
+    from intake.tokens import intake_token
+
+    intake = _intake(o, completed=False)
+    return {"uuid": intake.uuid, "token": intake_token.make_token(intake)}
+
+
+def used_intake_link(o):
+    from intake.tokens import intake_token
+
+    intake = _intake(o, completed=False)
+    token = intake_token.make_token(intake)
+    intake.completed_at = timezone.now()
+    intake.save(update_fields=["completed_at"])
+    return {"uuid": intake.uuid, "token": token}
+
+
+def wrong_intake_token(o):
+    return {"uuid": _intake(o, completed=False).uuid, "token": "cz5k7a-0123456789abcdef"}
+
+
+# fmt: off
+MATRIX |= {
+    # Sending a link: every staff role that edits patients; back to the record.
+    "intake:send": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_PATIENT, practitioner=TO_PATIENT, clinic_admin=TO_PATIENT, kwargs=own_record),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        refused_get(kwargs=own_record),
+    ),
+    # The answers are clinical: practitioners only; an intake not filled in is 404.
+    "intake:review": (
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=completed_intake),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=404, clinic_admin=403, kwargs=unfilled_intake, variant="not filled in"),
+        # POST without a form: the page again, the values pre-filled from the answers.
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=403, practitioner=Redirect("/intake/{uuid}/review/"), clinic_admin=403, kwargs=completed_intake, variant="POST accepts the answers"),
+    ),
+    "intake:thanks": everyone(200),
+    # The link is the key (no login): valid for anyone holding it; used is 410, wrong 404.
+    "intake:fill": (
+        everyone(200, kwargs=intake_link),
+        everyone(410, kwargs=used_intake_link, variant="used link"),
+        everyone(404, kwargs=wrong_intake_token, variant="wrong token"),
+        everyone(200, method=POST, kwargs=intake_link, variant="POST without answers"),
+    ),
+}
+# fmt: on
+
+
+# --- Documents ---------------------------------------------------------------------
+
+
+def _document(o, patient=None, **kwargs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.services import attach_document
+
+    return attach_document(
+        patient=patient or o.patient_a,
+        uploaded=SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n"),
+        kind="referral",
+        document_date=timezone.localdate(),
+        by=o.practitioner.user,
+        **kwargs,
+    )
+
+
+def a_document(o):
+    return {"uuid": _document(o).uuid}
+
+
+def a_clinical_document(o):
+    return {"uuid": _document(o, clinical=True).uuid}
+
+
+def a_shared_document(o):
+    return {"uuid": _document(o, shared_with_patient=True).uuid}
+
+
+def another_patients_shared_document(o):
+    return {"uuid": _document(o, patient=o.patient_b, shared_with_patient=True).uuid}
+
+
+TO_DOCUMENTS = Redirect("/documents/patients/{uuid}/")
+
+
+def a_document_to_file(o):
+    return {"uuid": o.patient_a.uuid, "document": _document(o).uuid}
+
+
+# fmt: off
+MATRIX |= {
+    # A patient's documents: staff (clinical ones listed to practitioners only).
+    "documents:patient": (
+        staff_page(kwargs=own_record),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=404, practitioner=404, clinic_admin=404, kwargs=no_such_patient, variant="no such record"),
+        # POST without a file: the page again, asking for one; nothing stored.
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=200, kwargs=own_record, variant="POST without a file"),
+    ),
+    "documents:mine": (portal_page(), portal_page(POST, variant="POST without a file")),
+    # Every file goes out here: whoever may see the document, nobody else (404).
+    "documents:download": (
+        Row(GET, anonymous=LOGIN, patient=404, front_desk=200, practitioner=200, clinic_admin=200, kwargs=a_document),
+        Row(GET, anonymous=LOGIN, patient=404, front_desk=404, practitioner=200, clinic_admin=404, kwargs=a_clinical_document, variant="clinical"),
+        Row(GET, anonymous=LOGIN, patient=200, front_desk=200, practitioner=200, clinic_admin=200, kwargs=a_shared_document, variant="shared with the patient"),
+        Row(GET, anonymous=LOGIN, patient=404, front_desk=200, practitioner=200, clinic_admin=200, kwargs=another_patients_shared_document, variant="another patient's"),
+    ),
+    "documents:filed-in-error": (
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=TO_DOCUMENTS, practitioner=TO_DOCUMENTS, clinic_admin=TO_DOCUMENTS, kwargs=a_document_to_file),
+        refused_get(kwargs=a_document_to_file),
+    ),
+}
+# fmt: on
 
 
 # --- The tests ------------------------------------------------------------------
@@ -1235,6 +1383,8 @@ PLANTED = {
     "addendum_text": "Planted-addendum-QX7",
     "audit_reason": "Planted-audit-reason-QX7",
     "audit_flag": "Planted-audit-flag-QX7",
+    "intake_answer": "Planted-intake-QX7",
+    "document_description": "Planted-document-QX7",
     # Values of audit data as the issue found them in the admin.
     "audit_kind": "pregnancy_point",
     "audit_acupoint": "BL25",
@@ -1254,6 +1404,7 @@ def plant_clinical_values(o):
     )
     for patient in (o.patient_a, o.patient_b):
         patient.refresh_from_db()
+        _plant_intake_and_document(o, patient)
         session = TreatmentSessionFactory(
             practitioner=o.practitioner,
             patient=patient,
@@ -1298,6 +1449,19 @@ def plant_clinical_values(o):
             patient=patient,
             data={"changes": {"skin_conditions": {"from": "", "to": PLANTED["audit_flag"]}}},
         )
+
+
+def _plant_intake_and_document(o, patient):
+    """A filled-in intake (answers are clinical) and a clinical document."""
+    from intake.models import IntakeAnswer, IntakeForm
+
+    form = IntakeForm.objects.current().get()
+    intake = _intake(SimpleNamespace(patient_a=patient, front_desk=o.front_desk), completed=True)
+    IntakeAnswer.objects.bulk_create(
+        IntakeAnswer(request=intake, question=q, value=PLANTED["intake_answer"])
+        for q in form.questions.filter(kind__in=["text", "short_text"])
+    )
+    _document(o, patient=patient, clinical=True, description=PLANTED["document_description"])
 
 
 def _leaks(response) -> list[str]:

@@ -132,6 +132,47 @@ def with_consent(w):
     return ConsentFactory(patient=w.patient_a, recorded_by=w.front_desk).patient
 
 
+# --- Online intake and documents ------------------------------------------------------
+
+
+def _intake(w, *, completed: bool):
+    from intake import services
+
+    sent = services.send_intake_link(patient=uninvited(w), by=w.front_desk)
+    if completed:
+        from intake.tokens import intake_token
+        from tests.intake.conftest import answers
+
+        data = answers()
+        services.submit_intake(
+            intake_request=sent,
+            token=intake_token.make_token(sent),
+            answers={k.removeprefix("q-"): v for k, v in data.items() if k.startswith("q-")},
+            consent={k: v for k, v in data.items() if not k.startswith("q-")}
+            | {"typed_name_confirmed": True},
+        )
+    return sent
+
+
+def intake_fill_target(w, c):
+    from intake.tokens import intake_token
+    from tests.intake.conftest import answers
+
+    sent = _intake(w, completed=False)
+    return T(url("intake:fill", sent.uuid, intake_token.make_token(sent)), baseline=answers())
+
+
+def a_document(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.services import attach_document
+
+    return attach_document(
+        patient=w.patient_a, uploaded=SimpleUploadedFile("a.pdf", b"%PDF-1.4 %%EOF"),
+        kind="referral", document_date=timezone.localdate(), by=w.practitioner.user,
+    )  # fmt: skip
+
+
 # --- Scheduling ----------------------------------------------------------------------
 
 
@@ -433,6 +474,14 @@ FORMS: list[Case] = [
     Case("patients:consent", "front_desk", lambda w, c: T(url("patients:consent", w.patient_a.uuid), baseline={"signature_method": "drawn", "signature_image": SIGNATURE_PNG}), variant="drawn"),
     Case("patients:consent-withdraw", "front_desk", lambda w, c: (p := with_consent(w)) and T(url("patients:consent-withdraw", p.uuid), page=url("patients:consent", p.uuid))),
     Case("portal:invite", "front_desk", lambda w, c: (p := uninvited(w)) and T(url("portal:invite", p.uuid), page=url("patients:detail", p.uuid))),
+    # Online intake: the link, the patient's answers and consent, the practitioner's review.
+    Case("intake:send", "front_desk", lambda w, c: (p := uninvited(w)) and T(url("intake:send", p.uuid), page=url("patients:detail", p.uuid))),
+    Case("intake:fill", "anonymous", intake_fill_target),
+    Case("intake:review", "practitioner", lambda w, c: T(url("intake:review", _intake(w, completed=True).uuid))),
+    # Documents: the page shows the form without a file, so it starts from a refusal.
+    Case("documents:patient", "front_desk", lambda w, c: T(url("documents:patient", w.patient_a.uuid)), accepts_baseline=False),
+    Case("documents:mine", "patient", lambda w, c: T(url("documents:mine")), accepts_baseline=False),
+    Case("documents:filed-in-error", "front_desk", lambda w, c: (d := a_document(w)) and T(url("documents:filed-in-error", w.patient_a.uuid, d.uuid), page=url("documents:patient", w.patient_a.uuid), baseline={"reason": "Wrong patient"})),
     # Scheduling.
     Case("scheduling:day", "front_desk", lambda w, c: T(url("scheduling:day")), method=GET),
     Case("scheduling:week", "front_desk", lambda w, c: T(url("scheduling:week")), method=GET),

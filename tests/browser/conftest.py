@@ -104,3 +104,9 @@ def reference_data(live_server):
         "patients.migrations.0007_consent_text_v1_and_append_only_consents"
     )
     consent_text.add_version_1(apps, None)
+    # Version 1 of the online intake questions (intake migration 0002).
+    from intake.defaults import create_default_form
+    from intake.models import IntakeForm, IntakeQuestion
+
+    if not IntakeForm.objects.exists():
+        create_default_form(IntakeForm, IntakeQuestion)

@@ -64,6 +64,7 @@ def test_it_makes_the_same_number_of_queries_whatever_the_flags(
 ):
     client = client_for(practitioner.user)
     # session / user / patient / audit insert / the latest consent (its status and
-    # link, with its text's version) / session save (savepoint, update, release)
-    with django_assert_num_queries(8):
+    # link, with its text's version) / the latest intake request (intake panel) /
+    # session save (savepoint, update, release)
+    with django_assert_num_queries(9):
         client.get(url(flagged))

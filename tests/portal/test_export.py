@@ -169,8 +169,9 @@ def test_it_takes_the_same_queries_for_one_session_or_five(patient_a, practition
     for week in range(1, 5):
         add(week)
     assert _queries(patient_a) == one
-    # Settings, appointments, sessions, placements, adverse events, addenda, consents.
-    assert one == 7
+    # Settings, appointments, sessions, placements, adverse events, addenda, consents,
+    # intake answers, documents.
+    assert one == 9
 
 
 # --- The printable page -----------------------------------------------------------------------------
@@ -218,3 +219,30 @@ def test_it_exports_the_patients_consents_with_the_wording_and_signature(client,
     html = get(client, patient_a.user, "/portal/export/").content.decode()
     assert "Your consent to acupuncture" in html and "typed name “Alice Able”, confirmed" in html
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in html
+
+
+@pytest.mark.django_db
+def test_it_exports_the_documents_shared_with_the_patient_with_their_files(
+    client, patient_a, practitioner
+):
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.services import attach_document
+
+    content = b"%PDF-1.4 scan report %%EOF"
+    for shared, name in ((True, "mri.pdf"), (False, "internal.pdf")):
+        attach_document(
+            patient=patient_a,
+            uploaded=SimpleUploadedFile(name, content),
+            kind="imaging",
+            document_date=datetime.date(2026, 11, 2),
+            by=practitioner.user,
+            shared_with_patient=shared,
+        )
+    client.force_login(patient_a.user)
+    data = client.get("/portal/export.json").json()
+    assert [d["file_name"] for d in data["documents"]] == ["mri.pdf"]
+    assert base64.b64decode(data["documents"][0]["content_base64"]) == content
+    assert "mri.pdf" in client.get("/portal/export/").content.decode()

@@ -197,8 +197,9 @@ def test_the_appointment_page_has_a_fixed_number_of_queries(
         services.change_status(appointment=appointment, status="booked", by=front_desk)
     client = client_for(front_desk)
     # session / user / appointment with patient, practitioner, room, type / history
-    # / messages / session save (savepoint, update, release)
-    with django_assert_num_queries(8):
+    # / messages / the patient's latest intake (intake panel) / session save
+    # (savepoint, update, release)
+    with django_assert_num_queries(9):
         r = client.get(url(appointment))
     assert r.status_code == 200
     assert "Mark arrived" in r.content.decode()
