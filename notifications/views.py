@@ -12,7 +12,7 @@ from scheduling.models import Appointment
 @require_POST
 @require(Capability.BOOK_APPOINTMENTS)
 def retry(request, uuid):
-    """Send a failed message again; back to its appointment's page."""
+    """Queue a failed message again (the worker sends it); back to its appointment's page."""
     message = get_object_or_404(
         OutboundMessage.objects.filter(
             appointment__in=Appointment.objects.visible_to(request.user)
@@ -24,14 +24,8 @@ def retry(request, uuid):
     except services.NotRetryable as error:
         messages.error(request, str(error))
     else:
-        if result.status == OutboundMessage.Status.SENT:
-            messages.success(
-                request, f"{result.get_kind_display()} sent again to {result.recipient}."
-            )
-        else:
-            messages.error(
-                request,
-                f"{result.get_kind_display()} to {result.recipient} failed again: "
-                f"{result.last_error}",
-            )
+        messages.success(
+            request,
+            f"{result.get_kind_display()} to {result.recipient} will be sent again in a moment.",
+        )
     return redirect("scheduling:appointment", uuid=message.appointment.uuid)
