@@ -319,6 +319,13 @@ MATRIX |= {
         everyone(404, kwargs=lambda o: {"token": "no-such-token"}, variant="no such link"),
         everyone(405, method=POST, kwargs=a_live_feed, variant="POST"),
     ),
+    # The SMS provider's webhook for replies (STOP): public, POST only, and with
+    # no provider configured (SMS_URL=locmem:// in tests) it is not there. The
+    # signature checks are tested in tests/notifications/test_sms_inbound.py.
+    "notifications:sms-inbound": (
+        everyone(404, method=POST),
+        everyone(405, variant="GET"),
+    ),
     # A practitioner's own feed link: only practitioners (EDIT_OWN_APPOINTMENTS).
     "scheduling:feed-manage": (
         Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403),
@@ -976,6 +983,12 @@ def make_outbound_message(o):
     )
 
 
+def make_text_opt_out(o):
+    from notifications.models import TextOptOut
+
+    return TextOptOut.objects.create(number="+447700900999", keyword="STOP")
+
+
 def make_closure(o):
     import datetime
 
@@ -1031,6 +1044,8 @@ ADMIN_MODELS = {
     "scheduling.clinicclosure":   (make_closure,            200,       200, 200,    200,   200),
     # Read-only: what was sent to whom; retried from the appointment's page.
     "notifications.outboundmessage": (make_outbound_message, 200,    403, 200,    200,   403),
+    # Numbers that replied STOP: read-only, lifted only by the number replying START.
+    "notifications.textoptout":   (make_text_opt_out,       200,       403, 200,    200,   403),
     # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
     "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
 }

@@ -78,9 +78,16 @@ def _error_from(error: urllib.error.HTTPError) -> GatewayError:
     )
 
 
-def signature_for(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
+def signature_for(auth_token: str, url: str, params) -> str:
     """X-Twilio-Signature: Base64 of HMAC-SHA1, keyed with the Auth Token, of
-    the full URL followed by each POST parameter's name and value, sorted by name."""
-    payload = url + "".join(name + value for name, value in sorted(params, key=lambda p: p[0]))
+    the full URL followed by each POST parameter's name and value, sorted by
+    name (a repeated name's distinct values sorted too), as Twilio's own
+    libraries compute it."""
+    values: dict[str, set[str]] = {}
+    for name, value in params:
+        values.setdefault(name, set()).add(value)
+    payload = url + "".join(
+        name + value for name in sorted(values) for value in sorted(values[name])
+    )
     digest = hmac.new(auth_token.encode(), payload.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
