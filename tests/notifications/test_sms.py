@@ -4,6 +4,7 @@ segments), nothing clinical in them, and the Twilio adapter's real HTTP code
 run against a local server that checks each request."""
 
 import base64
+import time
 from datetime import timedelta
 
 import pytest
@@ -268,3 +269,32 @@ def test_a_wrong_sms_url_is_a_configuration_error(url):
 
     with pytest.raises(ImproperlyConfigured):
         gateways.from_url(url)
+
+
+# --- Never twice ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_send_reminders_at_once_send_each_text_exactly_once(
+    clinic, monkeypatch, text_messages_kept_in_memory
+):
+    from tests.notifications.test_send_reminders import run_at_once, run_command
+
+    send = gateways.LocmemGateway.send
+
+    def slow_send(self, to, body):
+        time.sleep(0.05)  # a gateway that takes a moment, so that the runs overlap
+        return send(self, to, body)
+
+    monkeypatch.setattr(gateways.LocmemGateway, "send", slow_send)
+    numbers = [f"+4477009001{n:02d}" for n in range(12)]
+    for n, number in enumerate(numbers):
+        AppointmentFactory(
+            patient=PatientFactory(phone=number, email=""),
+            start_at=timezone.now() + timedelta(hours=1 + n),
+        )
+    run_at_once(run_command)
+    assert sorted(to for to, _ in text_messages_kept_in_memory) == numbers  # each once
+    texts = OutboundMessage.objects.filter(channel="sms", kind="reminder")
+    assert texts.count() == 12
+    assert set(texts.values_list("status", "attempts")) == {("sent", 1)}
