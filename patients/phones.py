@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from phonenumbers import PhoneNumberType
 
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164_SQL = r"^\+[1-9][0-9]{6,14}$"  # the same, for PostgreSQL's ~ (phone__regex)
+E164 = re.compile(E164_SQL)
 
 # Types that cannot receive a text message. UNKNOWN (a number libphonenumber
 # cannot place, such as the drama ranges) is not among them: the gateway
@@ -82,15 +83,28 @@ def textable_number(stored: str) -> str:
 
 
 def display(stored: str) -> str:
-    """An E.164 number in the clinic's national format (or international
-    for a foreign one); anything else as stored."""
+    """An E.164 number in the national format when it has the clinic's
+    country code (international for a foreign one); anything else as stored."""
     if not stored or not E164.match(stored):
         return stored
     number = phonenumbers.parse(stored, None)
-    region = phonenumbers.region_code_for_number(number)
+    home = phonenumbers.country_code_for_region(settings.CLINIC_PHONE_REGION)
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL
-        if region == settings.CLINIC_PHONE_REGION
+        if number.country_code == home
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+def national_search_digits(digits: str) -> str:
+    """For patient search: digits typed with the national prefix ("07700")
+    as they appear in a stored E.164 number ("447700"); '' when they have none."""
+    from phonenumbers import PhoneMetadata, country_code_for_region
+
+    region = settings.CLINIC_PHONE_REGION
+    metadata = PhoneMetadata.metadata_for_region(region)
+    prefix = (metadata.national_prefix if metadata else None) or ""
+    if not prefix or not digits.startswith(prefix) or len(digits) <= len(prefix):
+        return ""
+    return f"{country_code_for_region(region)}{digits[len(prefix) :]}"
