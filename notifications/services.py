@@ -51,13 +51,23 @@ def address_for(patient, channel: str) -> str:
     return patient.email
 
 
-def wants(patient, kind: str, channel: str = Channel.EMAIL) -> bool:
+def wants(patient, kind: str, channel: str = Channel.EMAIL, opt_outs: dict | None = None) -> bool:
     """The patient's communication preferences (and, for texts, a STOP reply
-    from their phone) decide whether a message goes."""
+    from their phone) decide whether a message goes. ``opt_outs`` memoises the
+    opt-out look-ups of one page (number -> opted out)."""
     address = address_for(patient, channel)
     if not address or not _allowed(patient, kind, channel):
         return False
-    return channel != Channel.SMS or not TextOptOut.objects.filter(number=address).exists()
+    return channel != Channel.SMS or not _opted_out(address, opt_outs)
+
+
+def _opted_out(number: str, memo: dict | None) -> bool:
+    if memo is not None and number in memo:
+        return memo[number]
+    opted_out = TextOptOut.objects.filter(number=number).exists()
+    if memo is not None:
+        memo[number] = opted_out
+    return opted_out
 
 
 def _allowed(patient, kind: str, channel: str) -> bool:
@@ -87,10 +97,12 @@ def queue_for(appointment, kind: str) -> list[OutboundMessage]:
     ]
 
 
-def outdated_reason(message: OutboundMessage, appointment, now: datetime | None = None) -> str:
+def outdated_reason(
+    message: OutboundMessage, appointment, now: datetime | None = None, opt_outs=None
+) -> str:
     """Why ``message`` should no longer go out, or '' if it still should."""
     now = now or timezone.now()
-    if not wants(appointment.patient, message.kind, message.channel):
+    if not wants(appointment.patient, message.kind, message.channel, opt_outs):
         if message.channel == Channel.SMS:
             return "the patient no longer wants text messages (or replied STOP)"
         return "the patient no longer wants these e-mails"
@@ -229,13 +241,14 @@ def retry(message: OutboundMessage, by) -> OutboundMessage:
     return locked
 
 
-def retry_allowed(message: OutboundMessage, appointment, user) -> bool:
-    """Whether the appointment page offers ``user`` a Retry button for ``message``."""
+def retry_allowed(message: OutboundMessage, appointment, user, opt_outs=None) -> bool:
+    """Whether the appointment page offers ``user`` a Retry button for
+    ``message``; pass one ``opt_outs`` dict for all of a page's messages."""
     return (
         message.status == Status.FAILED
         and user.is_authenticated
         and user.can(Capability.BOOK_APPOINTMENTS)
-        and not outdated_reason(message, appointment)
+        and not outdated_reason(message, appointment, opt_outs=opt_outs)
     )
 
 

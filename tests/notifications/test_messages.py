@@ -311,7 +311,7 @@ def page_of(client, message):
 @pytest.mark.django_db
 def test_the_front_desk_sees_the_state_and_a_retry_button(client_for, front_desk, failed_message):
     page = page_of(client_for(front_desk), failed_message)
-    assert "Booking confirmation to peggy@example.net" in page
+    assert "Booking confirmation · E-mail to peggy@example.net" in page
     assert "Failed: ConnectionRefusedError" in page
     assert f'action="/messages/{failed_message.uuid}/retry/"' in page
 
@@ -385,7 +385,7 @@ def test_no_retry_button_for_a_message_a_later_change_replaced(
     move(failed_message.appointment, front_desk, on_commit)
     page = page_of(client_for(front_desk), failed_message)
     assert "Failed: ConnectionRefusedError" in page  # the old confirmation, as it was
-    assert "Change of appointment to peggy@example.net" in page
+    assert "Change of appointment · E-mail to peggy@example.net" in page
     assert "/retry/" not in page
 
 

@@ -298,3 +298,35 @@ def test_two_send_reminders_at_once_send_each_text_exactly_once(
     texts = OutboundMessage.objects.filter(channel="sms", kind="reminder")
     assert texts.count() == 12
     assert set(texts.values_list("status", "attempts")) == {("sent", 1)}
+
+
+@pytest.mark.django_db
+def test_the_appointment_page_shows_each_channel(book, client_for, front_desk):
+    appointment = book(PatientFactory(phone=MOBILE, email="sam@example.net"))
+    page = client_for(front_desk).get(f"/calendar/appointments/{appointment.uuid}/")
+    text = page.content.decode()
+    assert "Booking confirmation · E-mail to sam@example.net" in text
+    assert f"Booking confirmation · Text message to {MOBILE}" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failed", [1, 6])
+def test_the_appointment_page_takes_the_same_queries_for_few_or_many_failed_texts(
+    failed, client_for, front_desk, clinic, django_assert_num_queries
+):
+    appointment = AppointmentFactory(
+        patient=PatientFactory(phone=MOBILE), start_at=timezone.now() + timedelta(days=3)
+    )
+    for _ in range(failed):
+        OutboundMessage.objects.create(
+            appointment=appointment, kind="confirmation", channel="sms", recipient=MOBILE,
+            status="failed", attempts=1, last_error="GatewayError: down",
+        )  # fmt: skip
+    client = client_for(front_desk)
+    client.get(f"/calendar/appointments/{appointment.uuid}/")  # warm the session
+    with django_assert_num_queries(QUERIES_OF_THE_APPOINTMENT_PAGE):
+        page = client.get(f"/calendar/appointments/{appointment.uuid}/")
+    assert page.content.decode().count("/retry/") == failed
+
+
+QUERIES_OF_THE_APPOINTMENT_PAGE = 9
