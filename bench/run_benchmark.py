@@ -261,9 +261,9 @@ def reminders_twice(env) -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT appointment_id, about_start_at FROM"
+            "SELECT count(*) FROM (SELECT appointment_id, about_start_at, channel FROM"
             " notifications_outboundmessage WHERE kind = 'reminder'"
-            " GROUP BY 1, 2 HAVING count(*) > 1) doubled"
+            " GROUP BY 1, 2, 3 HAVING count(*) > 1) doubled"
         )
         (doubled,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM notifications_outboundmessage WHERE kind = 'reminder'")
