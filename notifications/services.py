@@ -25,7 +25,7 @@ from audit.services import record
 from clinic.models import ClinicSettings
 from notifications import emails, sms
 from notifications.models import OutboundMessage, TextOptOut
-from patients.phones import textable_number
+from patients.phones import E164_SQL, textable_number
 from scheduling.models import Appointment
 
 logger = logging.getLogger(__name__)
@@ -277,7 +277,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
         )
 
     email_due = Q(patient__allow_email=True) & ~Q(patient__email="") & ~reminded(Channel.EMAIL)
-    sms_due = Q(patient__allow_sms=True) & ~Q(patient__phone="") & ~reminded(Channel.SMS)
+    sms_due = Q(patient__allow_sms=True, patient__phone__regex=E164_SQL) & ~reminded(Channel.SMS)
     with transaction.atomic():
         due = list(
             Appointment.objects.filter(

@@ -3,13 +3,19 @@ transaction queues a message, sends it, never twice however many workers run,
 and a booking never waits for the mail server."""
 
 import datetime
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
 from email import message_from_string
 from email.policy import default
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connections, transaction
@@ -175,3 +181,33 @@ def test_a_booking_does_not_wait_for_a_slow_mail_server(
     email = message_from_string(received, policy=default)
     assert email["To"] == "peggy@example.net"
     assert email["Subject"].strip().startswith("Your appointment is booked")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_command_delivers_until_sigterm_then_stops(clinic):
+    """manage.py deliver_messages itself, as a process of its own on the test database."""
+    database = connections["default"].settings_dict
+    password = f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
+    url = (
+        f"postgres://{database['USER']}{password}@{database['HOST'] or '127.0.0.1'}"
+        f":{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    env = dict(os.environ, DATABASE_URL=url, EMAIL_URL="dummymail://", SMS_URL="locmem://")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "deliver_messages", "--sweep-seconds", "600"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert worker.stdout.readline().strip().endswith("sweeping every 600 s).")
+        queue_confirmations(3)
+        assert wait_until(lambda: sent() == 3)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0
+    assert "Sent 3, failed 0" in output
+    assert output.strip().endswith("Stopped: sent 3, failed 0.")
