@@ -174,7 +174,17 @@ def _send(message: OutboundMessage) -> str:
             _transmit(message, appointment)
         except sms.OptedOut as error:
             # The gateway knows of a STOP we had not heard of: remember it.
-            TextOptOut.objects.get_or_create(number=message.recipient, defaults={"keyword": ""})
+            opt_out, created = TextOptOut.objects.get_or_create(
+                number=message.recipient, defaults={"keyword": "(from the gateway)"}
+            )
+            if created:
+                record(
+                    "notifications.sms.opted_out",
+                    obj=opt_out,
+                    patient=appointment.patient,
+                    data={"keyword": opt_out.keyword},
+                    actor_label=message.recipient,
+                )
             message.status = Status.FAILED
             message.last_error = f"Not sent: the number replied STOP ({error})."[:MAX_ERROR_LENGTH]
             outcome = OUTDATED

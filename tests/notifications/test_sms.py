@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from notifications import services, sms
 from notifications.models import OutboundMessage, TextOptOut
 from notifications.sms import gateways
@@ -243,6 +244,7 @@ def test_twilios_unsubscribed_recipient_error_records_the_opt_out(book, twilio):
     assert message.status == "failed" and message.next_attempt_at is None
     assert "replied STOP" in message.last_error
     assert TextOptOut.objects.filter(number=MOBILE).exists()
+    assert AuditEvent.objects.get(action="notifications.sms.opted_out").actor_label == MOBILE
 
 
 @pytest.mark.django_db
