@@ -313,6 +313,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- E-mail ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Text messages: console:// (printed, the default), locmem:// (tests) or
+# twilio://ACCOUNT_SID:AUTH_TOKEN@FROM (FROM: +E.164 number or MG... service SID).
+SMS_URL = env.str("SMS_URL", default="console://")
+# Phone numbers written without a country code are of this country (ISO 3166 code).
+CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="GB").upper()
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Clinic <clinic@example.com>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 

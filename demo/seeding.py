@@ -161,14 +161,15 @@ PLACES = (
 )  # fmt: skip
 POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
-# (practice, doctors, phone): phone numbers from Ofcom's range for drama (0117 496 0xxx).
+# (practice, doctors, phone): phone numbers from Ofcom's range for drama (0117 496 0xxx),
+# stored in E.164 as the forms store them.
 GP_PRACTICES = (
-    ("Whiteladies Health Centre", ("Dr Sarah Whitfield", "Dr Anil Mehta"), "0117 496 0012"),
-    ("Gloucester Road Medical Centre", ("Dr Catherine O'Neill", "Dr James Okoro"), "0117 496 0027"),
-    ("Southville Family Practice", ("Dr Fiona McLeod", "Dr Rajesh Varma"), "0117 496 0035"),
-    ("Fishponds Park Surgery", ("Dr Emily Hart", "Dr Tomasz Lewandowski"), "0117 496 0041"),
-    ("Henleaze Medical Group", ("Dr Hannah Price", "Dr Yusuf Ali"), "0117 496 0058"),
-    ("Avon Vale Practice", ("Dr Richard Coles", "Dr Nadia Haddad"), "0117 496 0063"),
+    ("Whiteladies Health Centre", ("Dr Sarah Whitfield", "Dr Anil Mehta"), "+441174960012"),
+    ("Gloucester Road Medical Centre", ("Dr Catherine O'Neill", "Dr James Okoro"), "+441174960027"),
+    ("Southville Family Practice", ("Dr Fiona McLeod", "Dr Rajesh Varma"), "+441174960035"),
+    ("Fishponds Park Surgery", ("Dr Emily Hart", "Dr Tomasz Lewandowski"), "+441174960041"),
+    ("Henleaze Medical Group", ("Dr Hannah Price", "Dr Yusuf Ali"), "+441174960058"),
+    ("Avon Vale Practice", ("Dr Richard Coles", "Dr Nadia Haddad"), "+441174960063"),
 )
 EMAIL_DOMAINS = ("example.net", "example.org")
 
@@ -263,10 +264,10 @@ class _Generator:
         self.landlines = iter(rng.sample(range(100, 1000), 900))
 
     def mobile(self) -> str:
-        return f"07700 900{next(self.mobiles):03d}"  # Ofcom's range for drama
+        return f"+447700900{next(self.mobiles):03d}"  # Ofcom's range for drama, in E.164
 
     def landline(self) -> str:
-        return f"0117 496 0{next(self.landlines):03d}"
+        return f"+441174960{next(self.landlines):03d}"
 
     def email_for(self, first: str, last: str) -> str:
         rng = self.rng

@@ -10,8 +10,12 @@ class OutboundMessage(models.Model):
     and what became of it.
 
     Rows are written in the same transaction as the change they announce
-    (status ``queued``) and delivered after commit or by ``send_reminders``;
-    delivery takes a row lock (SKIP LOCKED) so no message goes out twice.
+    (status ``queued``); a trigger NOTIFYs ``deliver_messages`` workers when the
+    transaction commits, and ``send_reminders`` sweeps up whatever is left.
+    Delivery takes a row lock (SKIP LOCKED) so no message goes out twice.
+
+    A kind is a row of ``Kind`` plus its texts (the e-mail templates switch on
+    the kind; the text message is a line of ``notifications/sms/texts.TEXTS``).
     """
 
     class Kind(models.TextChoices):
@@ -24,6 +28,7 @@ class OutboundMessage(models.Model):
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
+        SMS = "sms", "Text message"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -50,15 +55,18 @@ class OutboundMessage(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # A failed send that is tried again automatically at this time (None: not
+    # again, unless the front desk retries it).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            # At most one reminder per appointment and start time, whoever runs the job.
+            # At most one reminder per appointment, start time and channel, whoever runs the job.
             models.UniqueConstraint(
-                fields=["appointment", "about_start_at"],
+                fields=["appointment", "about_start_at", "channel"],
                 condition=Q(kind="reminder"),
                 name="notifications_one_reminder_per_start",
             ),
@@ -76,7 +84,28 @@ class OutboundMessage(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(status="queued"), name="notif_queued_idx"
             ),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="failed", next_attempt_at__isnull=False),
+                name="notif_retry_due_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+class TextOptOut(models.Model):
+    """A phone number whose owner replied STOP (the provider's opt-out): no text
+    message goes to it until they reply START. Kept per number, not per
+    patient: it is the phone that opted out, whoever's record it is on."""
+
+    number = models.CharField(max_length=16, unique=True)  # E.164
+    opted_out_at = models.DateTimeField(auto_now_add=True)
+    keyword = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "text message opt-out"
+
+    def __str__(self):
+        return f"{self.number} (opted out {self.opted_out_at:%d %b %Y})"

@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("<uuid:uuid>/retry/", views.retry, name="retry"),
+    path("sms/inbound/", views.sms_inbound, name="sms-inbound"),
 ]

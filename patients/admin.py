@@ -3,6 +3,24 @@ from django.contrib import admin
 from patients.consent import publish_consent_text
 from patients.forms import CLINICAL_FLAG_FIELDS, DEMOGRAPHIC_FIELDS
 from patients.models import ConsentText, Patient
+from patients.phones import E164_SQL
+
+
+class PhoneNotE164Filter(admin.SimpleListFilter):
+    """Patients whose phone number could not be put in E.164 when numbers were
+    normalised (migration 0008): kept as typed, never dropped, and sent no
+    text messages until someone corrects them."""
+
+    title = "phone number"
+    parameter_name = "phone_format"
+
+    def lookups(self, request, model_admin):
+        return [("unparseable", "Not a dialable number (to correct)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unparseable":
+            return queryset.exclude(phone="").exclude(phone__regex=E164_SQL)
+        return queryset
 
 
 @admin.register(Patient)
@@ -10,9 +28,11 @@ class PatientAdmin(admin.ModelAdmin):
     """Demographics only: clinical flags are for practitioners, in the app.
     Patients are archived, never deleted."""
 
-    list_display = ["patient_number", "last_name", "first_name", "date_of_birth", "archived_at"]
+    list_display = [
+        "patient_number", "last_name", "first_name", "date_of_birth", "phone", "archived_at",
+    ]  # fmt: skip
     search_fields = ["patient_number", "last_name", "first_name", "preferred_name"]
-    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
+    list_filter = [("archived_at", admin.EmptyFieldListFilter), PhoneNotE164Filter]
     fields = ["patient_number", *DEMOGRAPHIC_FIELDS, "user", "archived_at"]
     readonly_fields = ["patient_number", "archived_at"]
     raw_id_fields = ["user"]

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from patients import phones
 from patients.consent import clean_signature_image
 from patients.models import Consent, Patient
 
@@ -53,12 +54,12 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _clean_phone(value: str) -> str:
+    """Stored in E.164 (+447700900123); a number that cannot be dialled is
+    refused with a message saying what to type."""
     value = " ".join(value.split())
     if value and not PHONE_RE.match(value):
-        raise forms.ValidationError(
-            "Enter a phone number using digits, spaces, brackets, dashes and an optional leading +."
-        )
-    return value
+        raise forms.ValidationError(phones.INVALID_MESSAGE, code="invalid_phone")
+    return phones.clean_phone(value)
 
 
 class VersionedForm(forms.ModelForm):

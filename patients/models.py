@@ -34,6 +34,7 @@ class PatientQuerySet(models.QuerySet):
     def search(self, query: str):
         """Every word must match a name, the patient number, the phone or the
         date of birth; accents and case are ignored."""
+        from patients.phones import national_search_digits
         from patients.search import parse_date
 
         qs = self
@@ -41,6 +42,9 @@ class PatientQuerySet(models.QuerySet):
             match = Q(search_text__contains=fold(word))
             if len(digits(word)) >= 3 and digits(word) == word.replace(" ", "").lstrip("+"):
                 match |= Q(phone_digits__contains=digits(word))
+                # Numbers are stored in E.164: "07700" is found in "+447700…".
+                if national := national_search_digits(digits(word)):
+                    match |= Q(phone_digits__contains=national)
             birth = parse_date(word)
             if birth is not None:
                 match |= Q(date_of_birth=birth)

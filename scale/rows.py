@@ -249,7 +249,7 @@ def patient_lines(clinic: Clinic, stamps: Stamps) -> Iterator[str]:
             email = "".join(ch for ch in email if ch.isascii() and ch not in " '")
         else:
             email = ""
-        phone = f"07{rng.randint(100, 999)} {rng.randint(100000, 999999)}"
+        phone = f"+447{rng.randint(100, 999)}{rng.randint(100000, 999999)}"  # E.164
         city, district, outwards, _ = PLACES[int(rand() * len(PLACES))]
         line1 = f"{rng.randint(1, 180)} {STREETS[int(rand() * len(STREETS))]}"
         postcode = (

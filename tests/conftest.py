@@ -142,3 +142,14 @@ def client_for(client):
 # Transactional tests (and the browser tests' live server) must use
 # serialized_rollback=True: Django empties the database after each one, and
 # the data that migrations load (the acupoint catalogue) has to come back.
+
+
+@pytest.fixture(autouse=True)
+def text_messages_kept_in_memory(settings):
+    """Text messages go to notifications.sms.gateways.outbox, like mail.outbox."""
+    from notifications.sms import gateways
+
+    settings.SMS_URL = "locmem://"
+    gateways.outbox.clear()
+    yield gateways.outbox
+    gateways.outbox.clear()

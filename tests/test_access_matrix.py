@@ -335,6 +335,13 @@ MATRIX |= {
         everyone(404, kwargs=lambda o: {"token": "no-such-token"}, variant="no such link"),
         everyone(405, method=POST, kwargs=a_live_feed, variant="POST"),
     ),
+    # The SMS provider's webhook for replies (STOP): public, POST only, and with
+    # no provider configured (SMS_URL=locmem:// in tests) it is not there. The
+    # signature checks are tested in tests/notifications/test_sms_inbound.py.
+    "notifications:sms-inbound": (
+        everyone(404, method=POST),
+        everyone(405, variant="GET"),
+    ),
     # A practitioner's own feed link: only practitioners (EDIT_OWN_APPOINTMENTS).
     "scheduling:feed-manage": (
         Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403),
@@ -998,6 +1005,12 @@ def make_outbound_message(o):
     )
 
 
+def make_text_opt_out(o):
+    from notifications.models import TextOptOut
+
+    return TextOptOut.objects.create(number="+447700900999", keyword="STOP")
+
+
 def make_closure(o):
     import datetime
 
@@ -1055,6 +1068,8 @@ ADMIN_MODELS = {
     "notifications.outboundmessage": (make_outbound_message, 200,    403, 200,    200,   403),
     # The clinic's intake questions by version (not patient data): never deleted.
     "intake.intakeform":          (make_intake_form,        200,       200, 200,    200,   403),
+    # Numbers that replied STOP: read-only, lifted only by the number replying START.
+    "notifications.textoptout":   (make_text_opt_out,       200,       403, 200,    200,   403),
     # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
     "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
 }

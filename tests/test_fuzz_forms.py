@@ -509,6 +509,9 @@ FORMS: list[Case] = [
     Case("scheduling:waitlist-withdraw", "front_desk", lambda w, c: (e := waitlist_entry(w)) and T(url("scheduling:waitlist-withdraw", e.uuid), page=url("scheduling:waitlist"))),
     Case("scheduling:feed-manage", "practitioner", lambda w, c: T(url("scheduling:feed-manage"))),
     Case("notifications:retry", "front_desk", lambda w, c: T(url("notifications:retry", failed_message(w).uuid), page=url("scheduling:appointment", w.own_appointment.uuid))),
+    # The SMS provider's webhook (no page: the provider POSTs). Unsigned, so always
+    # refused; the signed path is tested in tests/notifications/test_sms_inbound.py.
+    Case("notifications:sms-inbound", "anonymous", lambda w, c: T(url("notifications:sms-inbound"), fields={"From": ["+447700900123"], "To": ["+441174960000"], "Body": ["STOP"], "OptOutType": ["STOP"]}), accepts_baseline=False),
     # Recording a session: the record page's sections, as forms and as htmx.
     Case("records:today", "practitioner", lambda w, c: T(url("records:today")), method=GET),
     Case("records:points", "practitioner", lambda w, c: T(url("records:points"), fields={"q": ["bl2"], "acupoint": ["BL23"]}), method=GET, variant="typeahead"),

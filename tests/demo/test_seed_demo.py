@@ -241,3 +241,19 @@ def test_the_demo_patients_weekly_course_is_with_the_demo_practitioner():
     )
     assert with_mei.filter(start_at__lt=timezone.now()).count() >= 2  # past visits
     assert with_mei.filter(start_at__gt=timezone.now()).count() >= 2  # and booked ones
+
+
+@pytest.mark.django_db
+def test_demo_phone_numbers_are_e164_and_some_patients_get_text_messages():
+    from notifications.services import wants
+    from patients.phones import E164
+
+    seed()
+    patients = list(Patient.objects.all())
+    for patient in patients:
+        for number in (patient.phone, patient.emergency_contact_phone, patient.family_doctor_phone):
+            assert not number or E164.match(number), number
+    texted = [p for p in patients if wants(p, "reminder", "sms")]
+    assert 0.4 * len(patients) < len(texted) < 0.95 * len(patients)
+    landline_only = [p for p in patients if p.phone.startswith("+44117")]
+    assert landline_only and not any(wants(p, "reminder", "sms") for p in landline_only)

@@ -1,10 +1,13 @@
-"""Confirmation, change and cancellation e-mails: sent after the booking
-commits, per the patient's preferences, with their delivery state stored."""
+"""Confirmation, change and cancellation e-mails: queued with the booking, per
+the patient's preferences, sent by the worker (services.send_queued here; the
+worker itself in test_worker.py), with their delivery state stored."""
 
+import contextlib
 import datetime
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from notifications import services
@@ -16,28 +19,33 @@ from tests.notifications.conftest import EXPLODING, SUMMER, event_of, parse_invi
 
 
 @pytest.fixture
-def book(clinic, practitioner, room, follow_up, front_desk, django_capture_on_commit_callbacks):
-    """Book through the scheduling service and run its after-commit callbacks."""
+def book(clinic, practitioner, room, follow_up, front_desk):
+    """Book through the scheduling service, then deliver as the worker would."""
 
     def book(patient, start=SUMMER):
-        with django_capture_on_commit_callbacks(execute=True):
-            return scheduling.book_appointment(
-                patient=patient,
-                practitioner=practitioner,
-                room=room,
-                appointment_type=follow_up,
-                start_at=start,
-                by=front_desk,
-                outside_hours_reason="No working hours in this test",
-            )
+        appointment = scheduling.book_appointment(
+            patient=patient,
+            practitioner=practitioner,
+            room=room,
+            appointment_type=follow_up,
+            start_at=start,
+            by=front_desk,
+            outside_hours_reason="No working hours in this test",
+        )
+        services.send_queued()
+        return appointment
 
     return book
 
 
 @pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
+def on_commit():
+    """A block after which the worker delivers what it queued."""
+
+    @contextlib.contextmanager
     def run():
-        return django_capture_on_commit_callbacks(execute=True)
+        yield
+        services.send_queued()
 
     return run
 
@@ -134,8 +142,8 @@ def test_reminders_off_still_gets_the_confirmation(book):
 
 
 @pytest.mark.django_db
-def test_nothing_is_sent_before_the_booking_commits(clinic, practitioner, room, follow_up, patient):
-    # No on-commit callbacks run in a test transaction: the message stays queued.
+def test_the_booking_only_queues_the_message(clinic, practitioner, room, follow_up, patient):
+    # The web process sends nothing: the worker does (test_worker.py).
     scheduling.book_appointment(
         patient=patient,
         practitioner=practitioner,
@@ -161,12 +169,31 @@ def test_a_failed_send_is_stored_and_the_booking_stands(book, patient, settings)
     assert message.last_error == (
         "ConnectionRefusedError: SMTP server at mail.example.com refused the connection"
     )
+    # Tried again automatically, later: not at once.
+    assert message.next_attempt_at - message.created_at >= services.RETRY_DELAYS[0]
+    assert services.send_queued().skipped == 0 and not services.send_queued().failed
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_tried_again_automatically_then_left_to_a_person(book, patient, settings):
+    settings.EMAIL_BACKEND = EXPLODING
+    book(patient)
+    message = OutboundMessage.objects.get()
+    for attempt in range(2, len(services.RETRY_DELAYS) + 2):
+        OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+        assert services.send_queued().failed == 1
+        message.refresh_from_db()
+        assert message.attempts == attempt
+    assert message.next_attempt_at is None  # the last try: now the Retry button
+    assert services.send_queued().failed == 0
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert services.send_queued().sent == 1
 
 
 @pytest.mark.django_db
 def test_booking_on_the_page_succeeds_when_the_mail_server_is_down(
     client_for, front_desk, clinic, practitioner, room, follow_up, patient, settings,
-    django_capture_on_commit_callbacks,
 ):  # fmt: skip
     from tests.factories.scheduling import WorkingHoursFactory
 
@@ -178,22 +205,24 @@ def test_booking_on_the_page_succeeds_when_the_mail_server_is_down(
     )
     settings.EMAIL_BACKEND = EXPLODING
     client = client_for(front_desk)
-    with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(
-            "/calendar/appointments/new/",
-            {
-                "patient": patient.uuid,
-                "practitioner": practitioner.uuid,
-                "room": room.uuid,
-                "appointment_type": follow_up.uuid,
-                "date": "2030-07-01",
-                "time": "10:00",
-                "notes": "",
-                "outside_hours_reason": "",
-            },
-        )
+    # The booking only queues; the worker, below, meets the dead mail server.
+    r = client.post(
+        "/calendar/appointments/new/",
+        {
+            "patient": patient.uuid,
+            "practitioner": practitioner.uuid,
+            "room": room.uuid,
+            "appointment_type": follow_up.uuid,
+            "date": "2030-07-01",
+            "time": "10:00",
+            "notes": "",
+            "outside_hours_reason": "",
+        },
+    )
     appointment = Appointment.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/calendar/appointments/{appointment.uuid}/"
+    assert "Queued" in client.get(r["Location"]).content.decode()
+    services.send_queued()
     page = client.get(r["Location"]).content.decode()
     assert "Failed: ConnectionRefusedError: SMTP server at mail.example.com refused" in page
     assert "Retry" in page
@@ -208,6 +237,10 @@ def test_a_failed_message_can_be_retried_and_the_retry_is_audited(
     message = OutboundMessage.objects.get()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     retried = services.retry(message, by=front_desk)
+    assert (retried.status, retried.attempts) == ("queued", 1)  # the worker sends it
+    assert mail.outbox == []
+    assert services.send_queued().sent == 1
+    retried.refresh_from_db()
     assert (retried.status, retried.attempts, retried.last_error) == ("sent", 2, "")
     assert len(mail.outbox) == 1
     event = AuditEvent.objects.get(action="notifications.message.retried")
@@ -226,6 +259,7 @@ def test_a_retry_goes_to_the_patients_current_address(book, patient, settings, f
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     retried = services.retry(OutboundMessage.objects.get(), by=front_desk)
     assert retried.recipient == "peggy.new@example.net"
+    services.send_queued()
     assert mail.outbox[0].to == ["peggy.new@example.net"]
 
 
@@ -277,7 +311,7 @@ def page_of(client, message):
 @pytest.mark.django_db
 def test_the_front_desk_sees_the_state_and_a_retry_button(client_for, front_desk, failed_message):
     page = page_of(client_for(front_desk), failed_message)
-    assert "Booking confirmation to peggy@example.net" in page
+    assert "Booking confirmation · E-mail to peggy@example.net" in page
     assert "Failed: ConnectionRefusedError" in page
     assert f'action="/messages/{failed_message.uuid}/retry/"' in page
 
@@ -297,7 +331,10 @@ def test_retrying_from_the_page(client_for, front_desk, failed_message):
     r = client.post(f"/messages/{failed_message.uuid}/retry/", follow=True)
     assert r.redirect_chain == [(f"/calendar/appointments/{failed_message.appointment.uuid}/", 302)]
     page = r.content.decode()
-    assert "Booking confirmation sent again to peggy@example.net." in page
+    assert "Booking confirmation to peggy@example.net will be sent again in a moment." in page
+    assert mail.outbox == []  # no mail server inside the request
+    services.send_queued()
+    page = page_of(client, failed_message)
     assert "Sent " in page and "(2 attempts)" in page
     assert len(mail.outbox) == 1
     failed_message.refresh_from_db()
@@ -308,6 +345,7 @@ def test_retrying_from_the_page(client_for, front_desk, failed_message):
 def test_retrying_a_sent_message_changes_nothing(client_for, front_desk, failed_message):
     client = client_for(front_desk)
     client.post(f"/messages/{failed_message.uuid}/retry/")
+    services.send_queued()
     r = client.post(f"/messages/{failed_message.uuid}/retry/", follow=True)
     assert "Only a failed message can be sent again" in r.content.decode()
     assert len(mail.outbox) == 1
@@ -316,8 +354,10 @@ def test_retrying_a_sent_message_changes_nothing(client_for, front_desk, failed_
 @pytest.mark.django_db
 def test_a_retry_that_fails_again_says_so(client_for, front_desk, failed_message, settings):
     settings.EMAIL_BACKEND = EXPLODING
-    r = client_for(front_desk).post(f"/messages/{failed_message.uuid}/retry/", follow=True)
-    assert "failed again: ConnectionRefusedError" in r.content.decode()
+    client = client_for(front_desk)
+    client.post(f"/messages/{failed_message.uuid}/retry/")
+    services.send_queued()
+    assert "Failed: ConnectionRefusedError" in page_of(client, failed_message)
     failed_message.refresh_from_db()
     assert (failed_message.status, failed_message.attempts) == ("failed", 2)
 
@@ -345,7 +385,7 @@ def test_no_retry_button_for_a_message_a_later_change_replaced(
     move(failed_message.appointment, front_desk, on_commit)
     page = page_of(client_for(front_desk), failed_message)
     assert "Failed: ConnectionRefusedError" in page  # the old confirmation, as it was
-    assert "Change of appointment to peggy@example.net" in page
+    assert "Change of appointment · E-mail to peggy@example.net" in page
     assert "/retry/" not in page
 
 

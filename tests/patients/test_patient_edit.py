@@ -38,10 +38,10 @@ def test_it_saves_changes_and_audits_the_changed_fields(client_for, front_desk, 
     )
     assert r.status_code == 302
     patient.refresh_from_db()
-    assert patient.phone == "07700 900999"
+    assert patient.phone == "+447700900999"  # stored in E.164
     assert patient.version == 2
     event = AuditEvent.objects.get(action="patients.patient.changed")
-    assert event.data["changes"]["phone"] == {"from": "07700 900001", "to": "07700 900999"}
+    assert event.data["changes"]["phone"] == {"from": "07700 900001", "to": "+447700900999"}
 
 
 @pytest.mark.django_db
