@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "notifications",
     "portal",
     "sessions.apps.SessionsConfig",
+    "reports",
     "demo",
     "scale",
 ]
