@@ -31,6 +31,7 @@ MENU = [
     ("Waitlist", "scheduling:waitlist", Capability.BOOK_APPOINTMENTS),
     ("Treatment floor", "records:floor", Capability.VIEW_FLOOR),
     ("Protocols", "records:protocols", Capability.RECORD_SESSIONS),
+    ("Outcomes", "reports:outcomes", Capability.VIEW_CLINICAL),
     ("Practitioners", "practitioners:list", Capability.VIEW_PRACTITIONERS),
     ("Audit trail", "audit:search", Capability.MANAGE_CLINIC),
     ("Clinic admin", "admin:index", Capability.MANAGE_CLINIC),

@@ -658,6 +658,34 @@ MATRIX |= {
 # fmt: on
 
 
+def clinical_report(practitioner=200, method=GET, **kwargs) -> Row:
+    """VIEW_CLINICAL: the outcome reports are for practitioners only."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=403, practitioner=practitioner,
+        clinic_admin=403, **kwargs,
+    )  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    # --- Outcome reports (reports/): practitioners only -------------------------
+    "reports:outcomes": (
+        clinical_report(),
+        clinical_report(query="cause=herniated_disc&severity=Moderate+disability&start=2026-01-01&end=2026-12-31", variant="filters"),
+        # Odd input is explained on the form, never an error.
+        clinical_report(query="cause=nonsense&start=garbage&end=2020-13-45&protocol=x&practitioner=abc", variant="odd input"),
+        refused_get(POST),
+    ),
+    "reports:outcomes_about": (clinical_report(), refused_get(POST)),
+    "reports:outcomes_csv": (
+        clinical_report(kwargs=lambda o: {"table": "summary"}),
+        clinical_report(kwargs=lambda o: {"table": "my_courses"}, variant="own patients"),
+        clinical_report(404, kwargs=lambda o: {"table": "nothing"}, variant="no such table"),
+    ),
+}
+# fmt: on
+
+
 # --- Portal accounts, the patient's appointments and online booking; password reset ---
 # A patient reaches only their own patient's data: another patient's appointment
 # is 404. Staff have no portal (USE_PORTAL): 403. The invitation is staff's

@@ -20,6 +20,7 @@ MENUS = {
     ],
     "practitioner": [
         "Home", "Today", "Calendar", "Patients", "Find a time", "Treatment floor", "Protocols",
+        "Outcomes",
         "Practitioners",
     ],
     "patient": ["Home", "Book online", "History", "Progress", "Export"],
