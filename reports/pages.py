@@ -31,6 +31,7 @@ from reports.outcomes import (
     summarise,
     top_point_sets,
 )
+from reports.research import K, SmallGroup, research_rows, too_small_groups
 from reports.tables import (
     SUPPRESSED,
     Table,
@@ -228,3 +229,36 @@ def build_outcome_report(user, params, *, today: datetime.date | None = None) ->
             ],
         )
     return report
+
+
+@dataclass
+class ResearchExport:
+    rows: list[dict] = field(default_factory=list)
+    patients: int = 0
+    refusal: str = ""
+    small_groups: list[SmallGroup] = field(default_factory=list)
+
+
+def build_research_export(key: str) -> ResearchExport:
+    """The export's rows, or why it is refused (three queries)."""
+    if not key:
+        return ResearchExport(
+            refusal="The research export key (RESEARCH_EXPORT_KEY) is not set on the server: "
+            "ask whoever runs the clinic's server to set it."
+        )
+    courses = build_courses(queries.session_rows())
+    rows = research_rows(courses, queries.patient_facts(), key)
+    small = too_small_groups(rows)
+    patients = len({r["pseudonymous_id"] for r in rows})
+    if small:
+        return ResearchExport(
+            patients=patients,
+            small_groups=small,
+            refusal=(
+                f"Not exported: {len(small)} combination(s) of age band, sex and cause are held by "
+                f"fewer than {K} patients, so their rows could identify someone. Nothing was exported."
+            ),
+        )
+    if not rows:
+        return ResearchExport(refusal="There are no signed courses of care to export.")
+    return ResearchExport(rows=rows, patients=patients)

@@ -16,7 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from patients.models import Patient
 from reports.outcomes import SessionRow
+from reports.research import PatientFacts
 from scheduling.models import Appointment
 from sessions.models import AdverseEvent, RedFlagDecision, TreatmentSession, WarningOverride
 from sessions.outcomes import ODI_SECTIONS, odi
@@ -129,3 +131,13 @@ SAFETY_LABELS = {
     "severity_labels": dict(AdverseEvent.Severity.choices),
     "override_labels": dict(WarningOverride.Kind.choices),
 }
+
+
+def patient_facts():
+    """uuid, date of birth and sex of every patient with a signed session (one query)."""
+    return {
+        p["id"]: PatientFacts(str(p["uuid"]), p["date_of_birth"], p["sex"])
+        for p in Patient.objects.filter(treatment_sessions__signed_at__isnull=False)
+        .distinct()
+        .values("id", "uuid", "date_of_birth", "sex")
+    }

@@ -127,3 +127,14 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     for row in table.rows:
         writer.writerow([_csv_safe(cell.value) for cell in row])
     return response
+
+
+def dict_csv_response(headers, rows, filename: str) -> HttpResponse:
+    """Rows as dicts keyed by ``headers``, as CSV."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_safe(str(row[h])) for h in headers])
+    return response

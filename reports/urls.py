@@ -8,4 +8,5 @@ urlpatterns = [
     path("outcomes/", views.outcomes, name="outcomes"),
     path("outcomes/how/", views.outcomes_about, name="outcomes_about"),
     path("outcomes/<slug:table>.csv", views.outcomes_csv, name="outcomes_csv"),
+    path("research-export/", views.research_export, name="research_export"),
 ]

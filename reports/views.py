@@ -4,16 +4,19 @@ Practitioners only (VIEW_CLINICAL): the clinic's aggregates de-identified,
 their own patients by name; the by-practitioner comparison for a clinical lead.
 """
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import require
 from accounts.roles import Capability
 from audit.services import record
 from reports.outcomes import CURVE_SESSIONS, ENDED_AFTER_DAYS, MIN_CELL, RESPONDER_VISITS
-from reports.pages import build_outcome_report
-from reports.tables import csv_response
+from reports.pages import build_outcome_report, build_research_export, is_clinical_lead
+from reports.research import HEADERS, VISITS, K
+from reports.tables import csv_response, dict_csv_response
 
 
 @require_GET
@@ -54,3 +57,29 @@ def outcomes_about(request):
             "ended_after": ENDED_AFTER_DAYS,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@require(Capability.VIEW_CLINICAL)
+def research_export(request):
+    """GET: what the export holds; POST: the CSV, or why it is refused. Clinical lead only."""
+    if not is_clinical_lead(request.user):
+        raise PermissionDenied("The research export is for the clinic's clinical lead.")
+    context = {"k": K, "visits": VISITS}
+    if request.method == "POST":
+        result = build_research_export(settings.RESEARCH_EXPORT_KEY)
+        if result.refusal:
+            record(
+                "reports.research_export.refused",
+                actor=request.user,
+                data={"reason": result.refusal, "small_groups": len(result.small_groups)},
+            )
+            context |= {"refusal": result.refusal, "small_groups": result.small_groups}
+        else:
+            record(
+                "reports.research_export.downloaded",
+                actor=request.user,
+                data={"courses": len(result.rows), "patients": result.patients},
+            )
+            return dict_csv_response(HEADERS, result.rows, "research-export.csv")
+    return render(request, "reports/research.html", context)

@@ -682,6 +682,11 @@ MATRIX |= {
         clinical_report(kwargs=lambda o: {"table": "my_courses"}, variant="own patients"),
         clinical_report(404, kwargs=lambda o: {"table": "nothing"}, variant="no such table"),
     ),
+    # The clinical lead's only; the practitioner persona is not one (tests/reports).
+    "reports:research_export": (
+        clinical_report(403),
+        clinical_report(403, POST, variant="POST"),
+    ),
 }
 # fmt: on
 
