@@ -44,9 +44,10 @@ def protocols_by_session() -> dict[str, str]:
     return found
 
 
-def session_rows(*, patient_ids=None) -> list[SessionRow]:
+def session_rows(*, patient_ids=None, with_protocols=True) -> list[SessionRow]:
     """Every signed session (of ``patient_ids`` when given) as a SessionRow:
-    one query for the sessions and their points, one for the protocols."""
+    one query for the sessions and their points, one for the protocols
+    (none without ``with_protocols``)."""
     sessions = TreatmentSession.objects.signed()
     if patient_ids is not None:
         sessions = sessions.filter(patient_id__in=patient_ids)
@@ -70,7 +71,7 @@ def session_rows(*, patient_ids=None) -> list[SessionRow]:
         "point_codes",
         *ODI_FIELDS,
     )
-    protocols = protocols_by_session()
+    protocols = protocols_by_session() if with_protocols else {}
     return [
         SessionRow(
             id=v["id"],

@@ -35,6 +35,7 @@ from portal.record_forms import (
     save_questionnaire,
 )
 from portal.services import upcoming_appointments
+from reports.typical import typical_course
 from scheduling.models import Appointment
 from sessions.charts import trend_chart
 from sessions.models import TreatmentSession
@@ -45,6 +46,15 @@ ACCESS_LOG_PAGE_SIZE = 25
 
 def own_sessions(request, patient: Patient):
     return TreatmentSession.objects.visible_to(request.user).signed().filter(patient=patient)
+
+
+def current_cause(sessions, course_start) -> str:
+    """The cause recorded first in the current course ("" when none)."""
+    in_course = sorted(
+        (s for s in sessions if course_start and s.session_date >= course_start),
+        key=lambda s: (s.session_date, s.created_at),
+    )
+    return next((s.pain_cause for s in in_course if s.pain_cause), "")
 
 
 def next_questionnaire(patient: Patient) -> Appointment | None:
@@ -88,8 +98,15 @@ def history_session(request, uuid):
 def progress(request):
     patient = get_own_patient(request)
     # The clinic's review prompt is for the practitioner: off here.
-    course = assess(signed_measurements(own_sessions(request, patient)), review_after=0)
-    context = {"patient": patient, "progress": course, "chart": trend_chart(course.series)}
+    sessions = list(own_sessions(request, patient))
+    course = assess(signed_measurements(sessions), review_after=0)
+    context = {
+        "patient": patient,
+        "progress": course,
+        "chart": trend_chart(course.series),
+        # What happened to others with the same cause here (reports.typical).
+        "typical": typical_course(current_cause(sessions, course.course_start)),
+    }
     return render(request, "portal/progress.html", context)
 
 
