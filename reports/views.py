@@ -15,6 +15,7 @@ from accounts.roles import Capability
 from audit.services import record
 from reports.outcomes import CURVE_SESSIONS, ENDED_AFTER_DAYS, MIN_CELL, RESPONDER_VISITS
 from reports.pages import build_outcome_report, build_research_export, is_clinical_lead
+from reports.practice_pages import build_practice_report
 from reports.research import HEADERS, VISITS, K
 from reports.tables import csv_response, dict_csv_response
 
@@ -83,3 +84,21 @@ def research_export(request):
             )
             return dict_csv_response(HEADERS, result.rows, "research-export.csv")
     return render(request, "reports/research.html", context)
+
+
+@require_GET
+@require(Capability.BOOK_APPOINTMENTS)
+def practice(request):
+    report = build_practice_report(request.GET)
+    return render(
+        request, "reports/practice.html", {"report": report, "query": request.GET.urlencode()}
+    )
+
+
+@require_GET
+@require(Capability.BOOK_APPOINTMENTS)
+def practice_csv(request, table):
+    report = build_practice_report(request.GET)
+    if table not in report.tables:
+        raise Http404("No such table.")
+    return csv_response(report.tables[table], f"practice-{table}.csv")

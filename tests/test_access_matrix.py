@@ -666,6 +666,14 @@ def clinical_report(practitioner=200, method=GET, **kwargs) -> Row:
     )  # fmt: skip
 
 
+def practice_report(status=200, method=GET, **kwargs) -> Row:
+    """BOOK_APPOINTMENTS: front desk and clinic admin; no clinical data."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=status, practitioner=403,
+        clinic_admin=status, **kwargs,
+    )  # fmt: skip
+
+
 # fmt: off
 MATRIX |= {
     # --- Outcome reports (reports/): practitioners only -------------------------
@@ -686,6 +694,17 @@ MATRIX |= {
     "reports:research_export": (
         clinical_report(403),
         clinical_report(403, POST, variant="POST"),
+    ),
+    # BOOK_APPOINTMENTS: the practice reports are the front desk's and the admin's.
+    "reports:practice": (
+        practice_report(),
+        practice_report(query="period=week&start=2026-01-01&end=2026-03-31", variant="by week"),
+        practice_report(query="period=year&start=garbage&end=2020-13-45", variant="odd input"),
+        refused_get(POST),
+    ),
+    "reports:practice_csv": (
+        practice_report(kwargs=lambda o: {"table": "attendance"}),
+        practice_report(404, kwargs=lambda o: {"table": "nothing"}, variant="no such table"),
     ),
 }
 # fmt: on
