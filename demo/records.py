@@ -15,13 +15,14 @@ are needled oblique and shallow, and bleeding-risk patients get pressure.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Patient
+from scheduling.availability import local_datetime
 from scheduling.models import Appointment
 from sessions.models import Acupoint, Needle, NeedlePlacement, SkinLesionSite, TreatmentSession
 from sessions.outcomes import ODI_SECTIONS
@@ -118,6 +119,16 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
         )
         plans.append(rng.choice(POINT_SETS))
     TreatmentSession.objects.bulk_create(sessions)
+    place_and_sign(sessions, plans, points=points, needle=needle)
+    return len(sessions)
+
+
+def place_and_sign(sessions, plans, *, points, needle, adjust=None) -> list[NeedlePlacement]:
+    """Needle each saved, unsigned session with its point set (leaving out what
+    would need an override for its patient), count the needles out, then sign
+    (placements first: the database refuses them on a signed record).
+    ``adjust(session, placements)``, when given, runs before signing (adverse
+    events, incidents)."""
     placements, cautions = [], {}
     for session, point_set in zip(sessions, plans, strict=True):
         patient = session.patient
@@ -152,17 +163,33 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
             )
     NeedlePlacement.objects.bulk_create(placements)  # PostgreSQL returns each needle_count
     for session in sessions:
-        session.needles_removed = sum(p.needle_count for p in placements if p.session is session)
-    TreatmentSession.objects.bulk_update(sessions, ["needles_removed"])
+        if session.needles_in_at is not None:
+            session.needles_removed = sum(
+                p.needle_count for p in placements if p.session is session
+            )
+    if adjust is not None:
+        adjust(sessions, placements)
+    TreatmentSession.objects.bulk_update(
+        sessions,
+        [
+            "needles_removed",
+            "missing_needle_incident",
+            "missing_needle_found",
+            "missing_needle_details",
+        ],
+    )
     for session in sessions:
-        signed_at = session.needles_out_at + timedelta(minutes=10)
+        # A session without needles (a red-flag referral) is signed at the end of its morning.
+        signed_at = (
+            session.needles_out_at or local_datetime(session.session_date, time(12, 0))
+        ) + timedelta(minutes=10)
         TreatmentSession.objects.filter(pk=session.pk).update(
             signed_at=signed_at,
             signed_by=session.practitioner.user,
             signed_on=timezone.localdate(signed_at),
             signed_flags=session.patient.clinical_flags,
         )
-    return len(sessions)
+    return placements
 
 
 def seed_lesion_sites() -> None:

@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
 from demo.consents import seed_consents
+from demo.history import seed_history, seed_practice_history
 from demo.protocols import seed_protocols
 from demo.records import seed_records
 from demo.schedule import seed_schedule
@@ -585,6 +586,9 @@ def seed_demo() -> SeedResult:
         rng=random.Random(SEED + 1),  # noqa: S311 (demo data)
     )
     created["signed_records"] = seed_records(rng=random.Random(SEED + 2))  # noqa: S311
+    # Issue 16: past courses of care and bookings for the reports (demo/history.py).
+    created["signed_history"] = seed_history(rng=random.Random(SEED + 3), today=today)  # noqa: S311
+    seed_practice_history(rng=random.Random(SEED + 4), today=today)  # noqa: S311
     # Issue 11: consent on file before each demo patient's first needling (demo/consents.py).
     created["consents"] = seed_consents()
     # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
