@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from reports.stats import KmStep, MeanCI, kaplan_meier, mean_ci
 from sessions.outcomes import MEASURES, NPRS, ODI, ODI_BANDS, Measure
@@ -134,21 +135,45 @@ class Course:
     def baseline_band(self) -> str:
         return odi_band(self.baseline(ODI))
 
+    @cached_property
+    def _decisions(self) -> tuple[tuple[bool, bool], ...]:
+        """(decidable, improved) on the first k sessions, for k = 1..count: one
+        pass over the sessions (the figures ask for them many times)."""
+        baseline = dict.fromkeys(m.key for m in MEASURES)
+        latest = dict.fromkeys(m.key for m in MEASURES)
+        decisions = []
+        for session in self.sessions:
+            for m in MEASURES:
+                score = session.score(m)
+                if score is None:
+                    continue
+                if baseline[m.key] is None:
+                    baseline[m.key] = score
+                else:
+                    latest[m.key] = score
+            decidable = any(m.has_room(baseline[m.key]) for m in MEASURES)
+            improved = any(
+                m.has_room(baseline[m.key])
+                and latest[m.key] is not None
+                and m.improved(baseline[m.key], latest[m.key])
+                for m in MEASURES
+            )
+            decisions.append((decidable, improved))
+        return tuple(decisions)
+
     def decidable(self, upto: int | None = None) -> bool:
         """At least one measure's baseline (within ``upto`` sessions) leaves room to improve."""
-        return any(m.has_room(self.baseline(m, upto)) for m in MEASURES)
+        return self._decisions[min(upto or self.count, self.count) - 1][0]
 
     def improved(self, upto: int | None = None) -> bool:
-        for measure in MEASURES:
-            base, latest = self.baseline(measure, upto), self.latest(measure, upto)
-            if measure.has_room(base) and latest is not None and measure.improved(base, latest):
-                return True
-        return False
+        """A measure with room has its latest score (within ``upto`` sessions)
+        at least its minimal important change below its baseline."""
+        return self._decisions[min(upto or self.count, self.count) - 1][1]
 
-    @property
+    @cached_property
     def improved_at(self) -> int | None:
         """The first session number at which the course counted as improved."""
-        return next((k for k in range(1, self.count + 1) if self.improved(k)), None)
+        return next((k for k, (_, improved) in enumerate(self._decisions, 1) if improved), None)
 
     def ended(self, today: datetime.date, booked_patients: set[int]) -> bool:
         return self.patient_id not in booked_patients and (today - self.end).days > ENDED_AFTER_DAYS
