@@ -105,7 +105,11 @@ class Patient(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     # How the patient heard of the clinic (the practice reports count new patients by it).
     referral_source = models.CharField(
-        "how they heard of the clinic", max_length=10, choices=ReferralSource.choices, blank=True
+        "how they heard of the clinic",
+        max_length=10,
+        choices=ReferralSource.choices,
+        blank=True,
+        db_default="",  # rows written by COPY (scale/) leave it out
     )
 
     phone = models.CharField(max_length=30, blank=True)

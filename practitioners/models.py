@@ -43,6 +43,7 @@ class Practitioner(models.Model):
     is_clinical_lead = models.BooleanField(
         "clinical lead",
         default=False,
+        db_default=False,
         help_text="May compare outcomes by practitioner in the outcome reports.",
     )
 
