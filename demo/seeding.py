@@ -32,6 +32,7 @@ from demo.schedule import seed_schedule
 from patients.models import Patient
 from patients.text import fold
 from practitioners.models import Practitioner
+from reports.summary import refresh as refresh_outcomes
 
 DEMO_PASSWORD = "demo-clinic-2026"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -593,6 +594,8 @@ def seed_demo() -> SeedResult:
     created["consents"] = seed_consents()
     # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
     created["protocols"] = seed_protocols(Practitioner.objects.get(user__email=PRACTITIONER_EMAIL))
+    # Issue 16: the outcome reports' course summary (what manage.py refresh_outcomes does).
+    refresh_outcomes()
 
     totals = {
         "patients": len(specs),

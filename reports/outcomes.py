@@ -71,8 +71,35 @@ def odi_band(percent) -> str:
     return next(label for upper, label in ODI_BANDS if percent <= upper)
 
 
+class Decisions:
+    """What every figure asks of a course, from ``_decisions`` ((decidable,
+    improved) on its first k sessions), ``count``, ``end``, ``patient_id`` and
+    ``discharged``: shared by a course worked out from its sessions and one
+    read back from the summary table (reports.summary)."""
+
+    def decidable(self, upto: int | None = None) -> bool:
+        """At least one measure's baseline (within ``upto`` sessions) leaves room to improve."""
+        return self._decisions[min(upto or self.count, self.count) - 1][0]
+
+    def improved(self, upto: int | None = None) -> bool:
+        """A measure with room has its latest score (within ``upto`` sessions)
+        at least its minimal important change below its baseline."""
+        return self._decisions[min(upto or self.count, self.count) - 1][1]
+
+    @cached_property
+    def improved_at(self) -> int | None:
+        """The first session number at which the course counted as improved."""
+        return next((k for k, (_, improved) in enumerate(self._decisions, 1) if improved), None)
+
+    def ended(self, today: datetime.date, booked_patients: set[int]) -> bool:
+        return self.patient_id not in booked_patients and (today - self.end).days > ENDED_AFTER_DAYS
+
+    def dropped_out(self, today: datetime.date, booked_patients: set[int]) -> bool:
+        return self.count <= 2 and not self.discharged and self.ended(today, booked_patients)
+
+
 @dataclass
-class Course:
+class Course(Decisions):
     patient_id: int
     sessions: list[SessionRow]
     number: int = 1  # the patient's first, second, ... course
@@ -135,6 +162,10 @@ class Course:
     def baseline_band(self) -> str:
         return odi_band(self.baseline(ODI))
 
+    @property
+    def discharged(self) -> bool:
+        return not self.sessions[-1].next_visit_planned
+
     @cached_property
     def _decisions(self) -> tuple[tuple[bool, bool], ...]:
         """(decidable, improved) on the first k sessions, for k = 1..count: one
@@ -160,30 +191,6 @@ class Course:
             )
             decisions.append((decidable, improved))
         return tuple(decisions)
-
-    def decidable(self, upto: int | None = None) -> bool:
-        """At least one measure's baseline (within ``upto`` sessions) leaves room to improve."""
-        return self._decisions[min(upto or self.count, self.count) - 1][0]
-
-    def improved(self, upto: int | None = None) -> bool:
-        """A measure with room has its latest score (within ``upto`` sessions)
-        at least its minimal important change below its baseline."""
-        return self._decisions[min(upto or self.count, self.count) - 1][1]
-
-    @cached_property
-    def improved_at(self) -> int | None:
-        """The first session number at which the course counted as improved."""
-        return next((k for k, (_, improved) in enumerate(self._decisions, 1) if improved), None)
-
-    def ended(self, today: datetime.date, booked_patients: set[int]) -> bool:
-        return self.patient_id not in booked_patients and (today - self.end).days > ENDED_AFTER_DAYS
-
-    @property
-    def discharged(self) -> bool:
-        return not self.sessions[-1].next_visit_planned
-
-    def dropped_out(self, today: datetime.date, booked_patients: set[int]) -> bool:
-        return self.count <= 2 and not self.discharged and self.ended(today, booked_patients)
 
 
 def build_courses(rows: Iterable[SessionRow], *, gap_days: int = COURSE_GAP_DAYS) -> list[Course]:
@@ -423,4 +430,61 @@ def safety(
         needle_incidents=SafetyRow("Needle-count incidents", len(incidents & session_ids), n),
         overrides_by_kind=rows(by_kind, override_labels),
         red_flag_referrals=SafetyRow("Red-flag referrals", len(referrals & session_ids), n),
+    )
+
+
+def safety_keys(labels: dict[str, dict[str, str]]) -> tuple[str, ...]:
+    """Every key ``safety_counts`` may count, in a fixed order (the summary
+    table stores the counts as an array in this order)."""
+    return (
+        "sessions",
+        "incidents",
+        "referrals",
+        *[f"type:{k}" for k in labels["type_labels"]],
+        *[f"severity:{k}" for k in labels["severity_labels"]],
+        *[f"override:{k}" for k in labels["override_labels"]],
+    )
+
+
+def safety_counts(session_ids: Iterable[int], raw: dict) -> Counter:
+    """The safety counts of some sessions, by key ("sessions", "type:bruising",
+    "severity:mild", "override:depth_caution", "incidents", "referrals"), from
+    ``raw`` (reports.queries.safety_rows, indexed by session)."""
+    counts: Counter = Counter()
+    for sid in session_ids:
+        counts["sessions"] += 1
+        for kind, severity in raw["adverse"].get(sid, ()):
+            counts[f"type:{kind}"] += 1
+            counts[f"severity:{severity}"] += 1
+        for kind in raw["overrides"].get(sid, ()):
+            counts[f"override:{kind}"] += 1
+        counts["incidents"] += sid in raw["incidents"]
+        counts["referrals"] += sid in raw["referrals"]
+    return counts
+
+
+def safety_from_counts(
+    counts: Counter,
+    *,
+    type_labels: dict[str, str],
+    severity_labels: dict[str, str],
+    override_labels: dict[str, str],
+) -> Safety:
+    """``safety`` from counts summed over the chosen courses."""
+    n = counts["sessions"]
+
+    def rows(prefix, labels):
+        return [
+            SafetyRow(label, counts[f"{prefix}:{key}"], n)
+            for key, label in labels.items()
+            if counts[f"{prefix}:{key}"]
+        ]
+
+    return Safety(
+        sessions=n,
+        adverse_by_type=rows("type", type_labels),
+        adverse_by_severity=rows("severity", severity_labels),
+        needle_incidents=SafetyRow("Needle-count incidents", counts["incidents"], n),
+        overrides_by_kind=rows("override", override_labels),
+        red_flag_referrals=SafetyRow("Red-flag referrals", counts["referrals"], n),
     )

@@ -18,6 +18,7 @@ from practitioners.models import Practitioner
 from reports import queries
 from reports.charts import BarChart, StepChart, share_bars, step_curve
 from reports.forms import OutcomeFilterForm
+from reports.models import OutcomeRefresh
 from reports.outcomes import (
     Course,
     Summary,
@@ -27,11 +28,12 @@ from reports.outcomes import (
     drop_out,
     improvement_curve,
     responders_by_visit,
-    safety,
+    safety_from_counts,
     summarise,
     top_point_sets,
 )
 from reports.research import K, SmallGroup, research_rows, too_small_groups
+from reports.summary import last_refresh, stored_courses, total_safety
 from reports.tables import (
     SUPPRESSED,
     Table,
@@ -40,9 +42,9 @@ from reports.tables import (
     summary_table,
 )
 from sessions.models import PainCause
-from sessions.outcomes import NPRS, ODI
 
 CAUSE_LABELS = dict(PainCause.choices)
+MY_COURSES_SHOWN = 100
 
 
 def own_practitioner(user) -> Practitioner | None:
@@ -63,15 +65,9 @@ class OutcomeReport:
     by_visit_chart: BarChart
     curve_chart: StepChart
     tables: dict[str, Table] = field(default_factory=dict)
+    refreshed: OutcomeRefresh | None = None
     is_lead: bool = False
     own: bool = False  # the user has a practitioner profile (their patients' table)
-
-
-def _score_change(course: Course, measure) -> str:
-    base, latest = course.baseline(measure), course.latest(measure)
-    if base is None:
-        return ""
-    return f"{base} → {latest}" if latest is not None else f"{base} (first only)"
 
 
 def _decision(course: Course) -> str:
@@ -80,13 +76,16 @@ def _decision(course: Course) -> str:
     return "Improved" if course.improved() else "Not improved"
 
 
-def build_outcome_report(user, params, *, today: datetime.date | None = None) -> OutcomeReport:
-    """Everything the outcomes page and its CSV exports show (eight queries
-    for a clinical lead, seven for another practitioner)."""
+def build_outcome_report(
+    user, params, *, today: datetime.date | None = None, full: bool = False
+) -> OutcomeReport:
+    """Everything the outcomes page and its CSV exports show, from the course
+    summary (reports.summary): a handful of queries. ``full``: every one of
+    the practitioner's own courses (the CSV), not only the most recent."""
     today = today or timezone.localdate()
     lead = is_clinical_lead(user)
     practitioner = own_practitioner(user)
-    courses = build_courses(queries.session_rows())
+    courses = stored_courses()
     names = {}
     if lead:
         names = {p.id: str(p) for p in Practitioner.objects.with_user().order_by("user__full_name")}
@@ -112,6 +111,7 @@ def build_outcome_report(user, params, *, today: datetime.date | None = None) ->
         curve_chart=step_curve(
             "Cumulative share of courses improved meaningfully, by session (Kaplan–Meier)", curve
         ),
+        refreshed=last_refresh(),
         is_lead=lead,
         own=practitioner is not None,
     )
@@ -178,12 +178,8 @@ def build_outcome_report(user, params, *, today: datetime.date | None = None) ->
             )
         ],
     )
-    raw = queries.safety_rows()
-    session_ids = {s.id for c in chosen for s in c.sessions}
-    figures = safety(
-        session_ids, raw["adverse"], raw["overrides"], raw["incidents"], raw["referrals"],
-        **queries.SAFETY_LABELS,
-    )  # fmt: skip
+    counts = total_safety(chosen)
+    figures = safety_from_counts(counts, **queries.SAFETY_LABELS)
     safety_rows = [
         *[("Adverse event: " + r.label, r) for r in figures.adverse_by_type],
         *[("Adverse events, " + r.label.lower(), r) for r in figures.adverse_by_severity],
@@ -201,7 +197,8 @@ def build_outcome_report(user, params, *, today: datetime.date | None = None) ->
         ],
     )
     if practitioner is not None:
-        mine = [c for c in chosen if practitioner.id in c.practitioner_ids]
+        mine = [c for c in reversed(chosen) if practitioner.id in c.practitioner_ids]
+        shown = mine if full else mine[:MY_COURSES_SHOWN]
         # Always one query (an empty id list would skip it): the patients this
         # practitioner has signed for.
         patients = {
@@ -217,16 +214,21 @@ def build_outcome_report(user, params, *, today: datetime.date | None = None) ->
             ("Patient", "Course started", "Sessions", "Cause", "NPRS", "ODI %", "Decision"),
             [
                 (
-                    patients[c.patient_id].display_name,
+                    patients[c.patient_id].display_name if c.patient_id in patients else "",
                     c.start.isoformat(),
                     c.count,
                     CAUSE_LABELS.get(c.cause, "Not recorded"),
-                    _score_change(c, NPRS),
-                    _score_change(c, ODI),
+                    c.nprs_text,
+                    c.odi_text,
                     _decision(c),
                 )
-                for c in reversed(mine)
+                for c in shown
             ],
+            note=(
+                f"the {MY_COURSES_SHOWN} most recent of {len(mine)}: the CSV has them all"
+                if len(shown) < len(mine)
+                else ""
+            ),
         )
     return report
 

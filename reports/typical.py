@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports import queries
-from reports.outcomes import build_courses, responders
-from sessions.models import PainCause, TreatmentSession
+from django.db.models import Count, Q
+
+from reports.models import CourseSummary
+from sessions.models import PainCause
 
 MIN_COURSES = 20
 AT_VISIT = 6
@@ -30,17 +31,15 @@ class Typical:
 
 def typical_course(cause: str) -> Typical | None:
     """Of the clinic's courses for ``cause`` that reached visit 6 with room to
-    improve, the share improved meaningfully by then; None under MIN_COURSES
-    (two queries, or none without a cause)."""
+    improve, the share improved meaningfully by then (the course summary,
+    reports.summary; one query, none without a cause); None under MIN_COURSES."""
     if cause not in CAUSE_WORDS:
         return None
-    patients = TreatmentSession.objects.signed().filter(pain_cause=cause).values("patient_id")
-    courses = [
-        c
-        for c in build_courses(queries.session_rows(patient_ids=patients, with_protocols=False))
-        if c.cause == cause
-    ]
-    share = responders(courses, AT_VISIT)
-    if share.n < MIN_COURSES:
+    # Array indexes from 0: element AT_VISIT - 1 is the decision on the first AT_VISIT sessions.
+    at = str(AT_VISIT - 1)
+    counts = CourseSummary.objects.filter(
+        cause=cause, sessions__gte=AT_VISIT, **{f"decidable_upto__{at}": True}
+    ).aggregate(n=Count("id"), improved=Count("id", filter=Q(**{f"improved_upto__{at}": True})))
+    if counts["n"] < MIN_COURSES:
         return None
-    return Typical(CAUSE_WORDS[cause], share.n, round(100 * share.count / share.n))
+    return Typical(CAUSE_WORDS[cause], counts["n"], round(100 * counts["improved"] / counts["n"]))

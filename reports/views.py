@@ -34,7 +34,7 @@ def outcomes(request):
 @require_GET
 @require(Capability.VIEW_CLINICAL)
 def outcomes_csv(request, table):
-    report = build_outcome_report(request.user, request.GET)
+    report = build_outcome_report(request.user, request.GET, full=True)
     if table not in report.tables:
         raise Http404("No such table.")
     record(

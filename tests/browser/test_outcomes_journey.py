@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from reports.summary import refresh
 from tests.browser.conftest import login
 from tests.factories import PatientFactory
 from tests.factories.accounts import PASSWORD
@@ -26,6 +27,7 @@ def courses(practitioner):
         signed_course(
             practitioner, PatientFactory(first_name=f"Strain{i}"), 6, 6, cause="muscle_strain"
         )
+    refresh()  # what manage.py refresh_outcomes does every quarter of an hour
 
 
 def test_a_practitioner_filters_outcomes_by_cause_and_exports_the_csv(

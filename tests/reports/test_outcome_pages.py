@@ -7,9 +7,12 @@ import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from reports.models import CourseSummary
+from reports.summary import refresh
 from tests.factories import PatientFactory
 from tests.factories.sessions import TreatmentSessionFactory, sign
 
@@ -41,6 +44,7 @@ def clinic(practitioner, other_practitioner):
         signed_course(
             other_practitioner, PatientFactory(first_name=f"Disc{i}"), 6, 2, cause="herniated_disc"
         )
+    refresh()
 
 
 def rows_of(response):
@@ -125,10 +129,12 @@ def test_the_page_makes_a_fixed_number_of_queries(
     url = reverse("reports:outcomes")
     client.get(url)  # the session's first save
     signed_course(practitioner, PatientFactory(), 6, 4)
-    with django_assert_num_queries(15) as small:
+    refresh()
+    with django_assert_num_queries(11) as small:
         client.get(url)
     for _ in range(3):
         signed_course(other_practitioner, PatientFactory(), 6, 5, 3, cause="arthritis")
+    refresh()
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
 
@@ -138,3 +144,17 @@ def test_the_explanation_page_says_how_responders_are_decided(client, practition
     page = client.get(reverse("reports:outcomes_about")).content.decode()
     assert "NPRS 2 points, ODI 10 percentage points, RMDQ 3 points" in page
     assert "censored" in page
+
+
+def test_the_page_says_when_the_figures_were_last_refreshed(client, practitioner):
+    client.force_login(practitioner.user)
+    page = client.get(reverse("reports:outcomes")).content.decode()
+    assert "The figures have not been worked out yet" in page
+    signed_course(practitioner, PatientFactory(), 6, 4)
+    out = io.StringIO()
+    call_command("refresh_outcomes", stdout=out)
+    assert out.getvalue().startswith("1 courses summarised in")
+    page = client.get(reverse("reports:outcomes")).content.decode()
+    assert "Figures as of" in page and "(1 courses)" in page
+    call_command("refresh_outcomes", stdout=io.StringIO())  # again: replaced, not added to
+    assert CourseSummary.objects.count() == 1

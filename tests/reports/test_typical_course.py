@@ -4,6 +4,7 @@ cause: only with at least 20 courses behind it, worded as no promise."""
 import pytest
 
 from reports import typical
+from reports.summary import refresh
 from tests.portal.test_history import get
 from tests.sessions.test_clinical_page import make_session
 
@@ -26,10 +27,12 @@ def test_the_patient_sees_the_clinic_s_typical_course_for_her_cause(
     monkeypatch.setattr(typical, "MIN_COURSES", 2)  # two courses stand in for twenty
     six_visit_course(patient_a, practitioner, improved=True)
     make_session(patient_b, practitioner, week=0, nprs=6, points=(), pain_cause="herniated_disc")
+    refresh()
     html = get(client, patient_a.user, "/portal/progress/").content.decode()
     assert 'data-testid="typical-course"' not in html  # one course reached visit 6
 
     six_visit_course(patient_b, practitioner, improved=False)
+    refresh()
     html = get(client, patient_a.user, "/portal/progress/").content.decode()
     assert (
         "Of 2 courses of treatment for disc-related back pain at this clinic that reached a 6th "
@@ -44,5 +47,6 @@ def test_another_cause_s_courses_do_not_count(
     monkeypatch.setattr(typical, "MIN_COURSES", 1)
     make_session(patient_a, practitioner, nprs=6, points=(), pain_cause="arthritis")
     six_visit_course(patient_b, practitioner, improved=True)
+    refresh()
     html = get(client, patient_a.user, "/portal/progress/").content.decode()
     assert 'data-testid="typical-course"' not in html
