@@ -33,6 +33,8 @@ from scheduling.intervals import merge
 from scheduling.models import Appointment, Room, WaitlistEntry
 
 MAX_DAYS = 731
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST_AHEAD = 366
 SOURCES = [("", "Not recorded"), *Patient.ReferralSource.choices]
 
 
@@ -47,17 +49,30 @@ class PracticeFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
     def clean(self):
         data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", "The end of the range is before its start.")
-        elif start and end and (end - start).days > MAX_DAYS:
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not EARLIEST <= day <= self.today + datetime.timedelta(days=LATEST_AHEAD):
+                self.add_error(name, "Choose a date from 2000 to a year from today.")
+        if self.errors:
+            return data
+        start, end = data.get("start"), data.get("end") or self.today
+        if start and end < start:
+            self.add_error(
+                "end" if data.get("end") else "start", "The end of the range is before its start."
+            )
+        elif start and (end - start).days > MAX_DAYS:
             self.add_error("end", "Choose at most two years at a time.")
         return data
 
-    def range(self, today: datetime.date) -> tuple[str, datetime.date, datetime.date]:
+    def range(self) -> tuple[str, datetime.date, datetime.date]:
         """The period and range asked for; the last six months (or twelve weeks) by default."""
+        today = self.today
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         period = data.get("period") or MONTH
         end = data.get("end") or today
@@ -100,8 +115,8 @@ def _working_minutes(availability, practitioner_ids):
 def build_practice_report(params, *, now: datetime.datetime | None = None) -> PracticeReport:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    form = PracticeFilterForm(params or None)
-    period, first, last = form.range(today)
+    form = PracticeFilterForm(params or None, today=today)
+    period, first, last = form.range()
     window_start, _ = day_bounds(first)
     _, window_end = day_bounds(last)
     report = PracticeReport(form, period, first, last)
