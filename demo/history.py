@@ -8,8 +8,9 @@ and disability (ODI, every other visit) either ease from a visit onwards
 (most courses) or wander; some patients stop after one or two visits without
 being discharged (drop-out), most are discharged at the end (no next visit).
 The demo practitioner applies her saved protocols (written to the audit
-trail, as the record page does); a few sessions have an adverse event, one a
-needle-count incident found at once, two a red-flag referral to the GP.
+trail, as the record page does); a few sessions have an adverse event, four
+an overridden depth caution (BL40 perpendicular), one a needle-count incident
+found at once, a few a red-flag referral to the GP.
 
 Also for the practice reports: patients' referral sources and registration
 dates, appointments booked ahead (most at the previous visit), and waitlist
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 import random
 from datetime import time, timedelta
+from decimal import Decimal
 
-from django.db.models import F, Min
+from django.db import connection
+from django.db.models import Min
 
 from audit.services import record
 from demo.records import POINT_SETS, place_and_sign
@@ -33,8 +36,10 @@ from sessions.models import (
     Acupoint,
     AdverseEvent,
     Needle,
+    NeedlePlacement,
     RedFlagDecision,
     TreatmentSession,
+    WarningOverride,
 )
 from sessions.outcomes import ODI_SECTIONS
 
@@ -196,11 +201,31 @@ def seed_history(*, rng: random.Random, today) -> int:
                     AdverseEvent(session=session, type=kind, severity=severity, action_taken=action)
                 )
         AdverseEvent.objects.bulk_create(events)
+        # Four times, BL40 needled perpendicular and deeper, with the override it needs.
+        deep = [p for p in placements if p.acupoint.code == "BL40"][3::60][:4]
+        for placement in deep:
+            NeedlePlacement.objects.filter(pk=placement.pk).update(
+                angle="perpendicular", depth_mm=Decimal(20)
+            )
+            WarningOverride.objects.create(
+                session=placement.session,
+                placement=placement,
+                kind=WarningOverride.Kind.DEPTH_CAUTION,
+                detail="BL40 perpendicular 20 mm, over the popliteal vessels",
+                reason="Well-muscled patient; depth checked by palpation, no pulse under the point.",
+                by=placement.session.practitioner.user,
+            )
         incident = next(s for s in saved if s.needles_removed and s.needles_removed > 2)
         incident.needles_removed -= 1
         incident.missing_needle_incident = True
         incident.missing_needle_found = True
         incident.missing_needle_details = "One needle found on the couch cover and disposed of."
+        TreatmentSession.objects.filter(pk=incident.pk).update(
+            needles_removed=incident.needles_removed,
+            missing_needle_incident=True,
+            missing_needle_found=True,
+            missing_needle_details=incident.missing_needle_details,
+        )
 
     place_and_sign(sessions, plans, points=points, needle=needle, adjust=adjust)
     for session, protocol in zip(sessions, protocols, strict=True):
@@ -235,20 +260,22 @@ def seed_practice_history(*, rng: random.Random, today) -> None:
         )
     Patient.objects.bulk_update(patients, ["referral_source", "created_at"])
 
-    # Booked at the previous visit (most) or a few days before.
-    appointments = list(Appointment.objects.order_by("patient_id", "start_at"))
-    previous = {}
-    for appointment in appointments:
-        before = previous.get(appointment.patient_id)
-        if before is not None and rng.random() < 0.75:
-            appointment.created_at = before.start_at + timedelta(minutes=50)
-        else:
-            appointment.created_at = appointment.start_at - timedelta(days=rng.randint(2, 14))
-        previous[appointment.patient_id] = appointment
-    Appointment.objects.bulk_update(appointments, ["created_at"])
-    Appointment.objects.filter(created_at__gt=F("start_at")).update(
-        created_at=F("start_at") - timedelta(days=1)
-    )
+    # Booked at the previous visit (three in four) or a few days before: one statement.
+    table = connection.ops.quote_name(Appointment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH previous AS (
+                SELECT id, LAG(start_at) OVER (PARTITION BY patient_id ORDER BY start_at) AS before
+                FROM {table}
+            )
+            UPDATE {table} AS a SET created_at = CASE
+                WHEN previous.before IS NOT NULL AND a.id % 4 <> 0
+                    THEN previous.before + interval '50 minutes'
+                ELSE a.start_at - (a.id % 13 + 2) * interval '1 day' END
+            FROM previous WHERE previous.id = a.id
+            """  # noqa: S608 (a table name from the model, no input)
+        )
 
     if WaitlistEntry.objects.exists():
         return

@@ -15,10 +15,12 @@ are needled oblique and shallow, and bleeding-risk patients get pressure.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from patients.models import Patient
@@ -127,7 +129,7 @@ def place_and_sign(sessions, plans, *, points, needle, adjust=None) -> list[Need
     """Needle each saved, unsigned session with its point set (leaving out what
     would need an override for its patient), count the needles out, then sign
     (placements first: the database refuses them on a signed record).
-    ``adjust(session, placements)``, when given, runs before signing (adverse
+    ``adjust(sessions, placements)``, when given, runs before signing (adverse
     events, incidents)."""
     placements, cautions = [], {}
     for session, point_set in zip(sessions, plans, strict=True):
@@ -162,22 +164,29 @@ def place_and_sign(sessions, plans, *, points, needle, adjust=None) -> list[Need
                 )
             )
     NeedlePlacement.objects.bulk_create(placements)  # PostgreSQL returns each needle_count
+    counts = Counter()
+    for placement in placements:
+        counts[id(placement.session)] += placement.needle_count
     for session in sessions:
         if session.needles_in_at is not None:
-            session.needles_removed = sum(
-                p.needle_count for p in placements if p.session is session
-            )
-    if adjust is not None:
-        adjust(sessions, placements)
-    TreatmentSession.objects.bulk_update(
-        sessions,
-        [
-            "needles_removed",
-            "missing_needle_incident",
-            "missing_needle_found",
-            "missing_needle_details",
-        ],
+            session.needles_removed = counts[id(session)]
+    # The count out is the count in, in one statement (not one per session).
+    TreatmentSession.objects.filter(
+        pk__in=[s.pk for s in sessions], needles_in_at__isnull=False
+    ).update(
+        needles_removed=Coalesce(
+            Subquery(
+                NeedlePlacement.objects.filter(session=OuterRef("pk"))
+                .order_by()
+                .values("session")
+                .annotate(total=Sum("needle_count"))
+                .values("total")
+            ),
+            0,
+        )
     )
+    if adjust is not None:
+        adjust(sessions, placements)  # saves its own changes
     for session in sessions:
         # A session without needles (a red-flag referral) is signed at the end of its morning.
         signed_at = (
