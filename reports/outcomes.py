@@ -413,24 +413,28 @@ def safety(
 ) -> Safety:
     """Counts per 1,000 signed sessions of the chosen courses. ``adverse``:
     (session id, type, severity); ``overrides``: (session id, kind);
-    ``incidents`` and ``referrals``: session ids."""
-    n = len(session_ids)
-    adverse = [a for a in adverse if a[0] in session_ids]
-    by_type = Counter(a[1] for a in adverse)
-    by_severity = Counter(a[2] for a in adverse)
-    by_kind = Counter(kind for sid, kind in overrides if sid in session_ids)
-
-    def rows(counter, labels):
-        return [SafetyRow(labels.get(k, k), counter[k], n) for k in labels if counter[k]]
-
-    return Safety(
-        sessions=n,
-        adverse_by_type=rows(by_type, type_labels),
-        adverse_by_severity=rows(by_severity, severity_labels),
-        needle_incidents=SafetyRow("Needle-count incidents", len(incidents & session_ids), n),
-        overrides_by_kind=rows(by_kind, override_labels),
-        red_flag_referrals=SafetyRow("Red-flag referrals", len(referrals & session_ids), n),
+    ``incidents`` and ``referrals``: session ids. (The pages add up the same
+    counts kept per course: ``safety_counts``, then ``safety_from_counts``.)"""
+    raw = index_safety(
+        {"adverse": adverse, "overrides": overrides, "incidents": incidents, "referrals": referrals}
     )
+    return safety_from_counts(
+        safety_counts(session_ids, raw),
+        type_labels=type_labels,
+        severity_labels=severity_labels,
+        override_labels=override_labels,
+    )
+
+
+def index_safety(raw: dict) -> dict:
+    """Safety rows (reports.queries.safety_rows) with the adverse events and
+    overrides listed by session, as ``safety_counts`` reads them."""
+    adverse, overrides = defaultdict(list), defaultdict(list)
+    for sid, kind, severity in raw["adverse"]:
+        adverse[sid].append((kind, severity))
+    for sid, kind in raw["overrides"]:
+        overrides[sid].append(kind)
+    return {**raw, "adverse": adverse, "overrides": overrides}
 
 
 def safety_keys(labels: dict[str, dict[str, str]]) -> tuple[str, ...]:

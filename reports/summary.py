@@ -6,7 +6,7 @@ from its sessions."""
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from reports import queries
 from reports.models import CourseSummary, OutcomeRefresh
-from reports.outcomes import Course, Decisions, build_courses, safety_counts, safety_keys
+from reports.outcomes import (
+    Course,
+    Decisions,
+    build_courses,
+    index_safety,
+    safety_counts,
+    safety_keys,
+)
 from sessions.outcomes import NPRS, ODI
 
 SAFETY_KEYS = safety_keys(queries.SAFETY_LABELS)
@@ -63,13 +70,7 @@ def refresh() -> OutcomeRefresh | None:
             if not cursor.fetchone()[0]:
                 return None
         courses = build_courses(queries.session_rows())
-        raw = queries.safety_rows()
-        adverse, overrides = defaultdict(list), defaultdict(list)
-        for sid, kind, severity in raw["adverse"]:
-            adverse[sid].append((kind, severity))
-        for sid, kind in raw["overrides"]:
-            overrides[sid].append(kind)
-        indexed = {**raw, "adverse": adverse, "overrides": overrides}
+        indexed = index_safety(queries.safety_rows())
         CourseSummary.objects.all().delete()
         CourseSummary.objects.bulk_create(
             (summary_of(c, safety_counts([s.id for s in c.sessions], indexed)) for c in courses),
