@@ -32,6 +32,8 @@ MENU = [
     ("Waitlist", "scheduling:waitlist", Capability.BOOK_APPOINTMENTS),
     ("Treatment floor", "records:floor", Capability.VIEW_FLOOR),
     ("Protocols", "records:protocols", Capability.RECORD_SESSIONS),
+    ("Outcomes", "reports:outcomes", Capability.VIEW_CLINICAL),
+    ("Practice reports", "reports:practice", Capability.BOOK_APPOINTMENTS),
     ("Practitioners", "practitioners:list", Capability.VIEW_PRACTITIONERS),
     ("Audit trail", "audit:search", Capability.MANAGE_CLINIC),
     ("Clinic admin", "admin:index", Capability.MANAGE_CLINIC),

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "documents",
     "portal",
     "sessions.apps.SessionsConfig",
+    "reports",
     "demo",
     "scale",
 ]
@@ -250,6 +251,14 @@ else:
     )
 if len(AUDIT_CHECKPOINT_KEY) < 32 and PRODUCTION:
     raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters long.")
+
+# --- Research export (reports/research.py) ------------------------------------------
+# The key of the pseudonymous ids (HMAC-SHA256): kept out of the database so that
+# nobody holding the database and an export can link rows back to patients. In
+# production the export is refused until it is set.
+RESEARCH_EXPORT_KEY = env.str(
+    "RESEARCH_EXPORT_KEY", default="" if PRODUCTION else "development-only-research-export-key"
+)
 
 # --- Internationalisation and time ---------------------------------------------
 LANGUAGE_CODE = "en-gb"

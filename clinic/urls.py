@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("messages/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

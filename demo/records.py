@@ -15,13 +15,16 @@ are needled oblique and shallow, and bleeding-risk patients get pressure.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from collections import Counter
+from datetime import time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from patients.models import Patient
+from scheduling.availability import local_datetime
 from scheduling.models import Appointment
 from sessions.models import Acupoint, Needle, NeedlePlacement, SkinLesionSite, TreatmentSession
 from sessions.outcomes import ODI_SECTIONS
@@ -118,6 +121,16 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
         )
         plans.append(rng.choice(POINT_SETS))
     TreatmentSession.objects.bulk_create(sessions)
+    place_and_sign(sessions, plans, points=points, needle=needle)
+    return len(sessions)
+
+
+def place_and_sign(sessions, plans, *, points, needle, adjust=None) -> list[NeedlePlacement]:
+    """Needle each saved, unsigned session with its point set (leaving out what
+    would need an override for its patient), count the needles out, then sign
+    (placements first: the database refuses them on a signed record).
+    ``adjust(sessions, placements)``, when given, runs before signing (adverse
+    events, incidents)."""
     placements, cautions = [], {}
     for session, point_set in zip(sessions, plans, strict=True):
         patient = session.patient
@@ -151,18 +164,41 @@ def seed_records(*, rng: random.Random, share: float = 0.35) -> int:
                 )
             )
     NeedlePlacement.objects.bulk_create(placements)  # PostgreSQL returns each needle_count
+    counts = Counter()
+    for placement in placements:
+        counts[id(placement.session)] += placement.needle_count
     for session in sessions:
-        session.needles_removed = sum(p.needle_count for p in placements if p.session is session)
-    TreatmentSession.objects.bulk_update(sessions, ["needles_removed"])
+        if session.needles_in_at is not None:
+            session.needles_removed = counts[id(session)]
+    # The count out is the count in, in one statement (not one per session).
+    TreatmentSession.objects.filter(
+        pk__in=[s.pk for s in sessions], needles_in_at__isnull=False
+    ).update(
+        needles_removed=Coalesce(
+            Subquery(
+                NeedlePlacement.objects.filter(session=OuterRef("pk"))
+                .order_by()
+                .values("session")
+                .annotate(total=Sum("needle_count"))
+                .values("total")
+            ),
+            0,
+        )
+    )
+    if adjust is not None:
+        adjust(sessions, placements)  # saves its own changes
     for session in sessions:
-        signed_at = session.needles_out_at + timedelta(minutes=10)
+        # A session without needles (a red-flag referral) is signed at the end of its morning.
+        signed_at = (
+            session.needles_out_at or local_datetime(session.session_date, time(12, 0))
+        ) + timedelta(minutes=10)
         TreatmentSession.objects.filter(pk=session.pk).update(
             signed_at=signed_at,
             signed_by=session.practitioner.user,
             signed_on=timezone.localdate(signed_at),
             signed_flags=session.patient.clinical_flags,
         )
-    return len(sessions)
+    return placements
 
 
 def seed_lesion_sites() -> None:

@@ -25,6 +25,7 @@ import audit.services
 from accounts.models import User
 from accounts.roles import Role
 from demo.consents import seed_consents
+from demo.history import seed_history, seed_practice_history
 from demo.intake_documents import seed_intake_and_documents
 from demo.protocols import seed_protocols
 from demo.records import seed_records
@@ -32,6 +33,7 @@ from demo.schedule import seed_schedule
 from patients.models import Patient
 from patients.text import fold
 from practitioners.models import Practitioner
+from reports.summary import refresh as refresh_outcomes
 
 DEMO_PASSWORD = "demo-clinic-2026"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -587,6 +589,9 @@ def seed_demo() -> SeedResult:
         rng=random.Random(SEED + 1),  # noqa: S311 (demo data)
     )
     created["signed_records"] = seed_records(rng=random.Random(SEED + 2))  # noqa: S311
+    # Issue 16: past courses of care and bookings for the reports (demo/history.py).
+    created["signed_history"] = seed_history(rng=random.Random(SEED + 3), today=today)  # noqa: S311
+    seed_practice_history(rng=random.Random(SEED + 4), today=today)  # noqa: S311
     # Issue 11: consent on file before each demo patient's first needling (demo/consents.py).
     created["consents"] = seed_consents()
     # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
@@ -597,6 +602,8 @@ def seed_demo() -> SeedResult:
         practitioner=User.objects.get(email=PRACTITIONER_EMAIL),
         portal_patient=Patient.objects.filter(user__email=PATIENT_EMAIL).first(),
     )
+    # Issue 16: the outcome reports' course summary (what manage.py refresh_outcomes does).
+    refresh_outcomes()
 
     totals = {
         "patients": len(specs),

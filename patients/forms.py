@@ -28,6 +28,7 @@ DEMOGRAPHIC_FIELDS = [
     "family_doctor_name",
     "family_doctor_practice",
     "family_doctor_phone",
+    "referral_source",
     # Consent is a record of its own (patients.consent, the consent page): the
     # old consent_to_treatment_date and consent_text_version are no longer edited.
     "preferred_contact",

@@ -67,6 +67,15 @@ class Patient(models.Model):
         INTERSEX = "intersex", "Intersex"
         UNKNOWN = "unknown", "Not stated"
 
+    class ReferralSource(models.TextChoices):
+        GP = "gp", "GP or other doctor"
+        THERAPIST = "therapist", "Physiotherapist or other therapist"
+        FRIEND = "friend", "Friend or family"
+        WEB = "web", "Web search or the clinic's website"
+        SOCIAL = "social", "Social media"
+        INSURER = "insurer", "Insurer or employer"
+        OTHER = "other", "Other"
+
     class ContactChannel(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "Text message"
@@ -98,6 +107,14 @@ class Patient(models.Model):
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    # How the patient heard of the clinic (the practice reports count new patients by it).
+    referral_source = models.CharField(
+        "how they heard of the clinic",
+        max_length=10,
+        choices=ReferralSource.choices,
+        blank=True,
+        db_default="",  # rows written by COPY (scale/) leave it out
+    )
 
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)

@@ -54,8 +54,9 @@ class PractitionerAdmin(admin.ModelAdmin):
         "licence_issuing_body",
         "licence_expiry",
         "is_active",
+        "is_clinical_lead",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "is_clinical_lead"]
     search_fields = ["user__full_name", "licence_number"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]

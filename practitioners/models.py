@@ -39,6 +39,13 @@ class Practitioner(models.Model):
         help_text="Colour of this practitioner's appointments, as #rrggbb.",
     )
     is_active = models.BooleanField(default=True)
+    # Given by the clinic admin: sees the outcome reports compared by practitioner.
+    is_clinical_lead = models.BooleanField(
+        "clinical lead",
+        default=False,
+        db_default=False,
+        help_text="May compare outcomes by practitioner in the outcome reports.",
+    )
 
     objects = PractitionerQuerySet.as_manager()
 

@@ -681,6 +681,58 @@ MATRIX |= {
 # fmt: on
 
 
+def clinical_report(practitioner=200, method=GET, **kwargs) -> Row:
+    """VIEW_CLINICAL: the outcome reports are for practitioners only."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=403, practitioner=practitioner,
+        clinic_admin=403, **kwargs,
+    )  # fmt: skip
+
+
+def practice_report(status=200, method=GET, **kwargs) -> Row:
+    """BOOK_APPOINTMENTS: front desk and clinic admin; no clinical data."""
+    return Row(
+        method, anonymous=LOGIN, patient=403, front_desk=status, practitioner=403,
+        clinic_admin=status, **kwargs,
+    )  # fmt: skip
+
+
+# fmt: off
+MATRIX |= {
+    # --- Outcome reports (reports/): practitioners only -------------------------
+    "reports:outcomes": (
+        clinical_report(),
+        clinical_report(query="cause=herniated_disc&severity=Moderate+disability&start=2026-01-01&end=2026-12-31", variant="filters"),
+        # Odd input is explained on the form, never an error.
+        clinical_report(query="cause=nonsense&start=garbage&end=2020-13-45&protocol=x&practitioner=abc", variant="odd input"),
+        refused_get(POST),
+    ),
+    "reports:outcomes_about": (clinical_report(), refused_get(POST)),
+    "reports:outcomes_csv": (
+        clinical_report(kwargs=lambda o: {"table": "summary"}),
+        clinical_report(kwargs=lambda o: {"table": "my_courses"}, variant="own patients"),
+        clinical_report(404, kwargs=lambda o: {"table": "nothing"}, variant="no such table"),
+    ),
+    # The clinical lead's only; the practitioner persona is not one (tests/reports).
+    "reports:research_export": (
+        clinical_report(403),
+        clinical_report(403, POST, variant="POST"),
+    ),
+    # BOOK_APPOINTMENTS: the practice reports are the front desk's and the admin's.
+    "reports:practice": (
+        practice_report(),
+        practice_report(query="period=week&start=2026-01-01&end=2026-03-31", variant="by week"),
+        practice_report(query="period=year&start=garbage&end=2020-13-45", variant="odd input"),
+        refused_get(POST),
+    ),
+    "reports:practice_csv": (
+        practice_report(kwargs=lambda o: {"table": "attendance"}),
+        practice_report(404, kwargs=lambda o: {"table": "nothing"}, variant="no such table"),
+    ),
+}
+# fmt: on
+
+
 # --- Portal accounts, the patient's appointments and online booking; password reset ---
 # A patient reaches only their own patient's data: another patient's appointment
 # is 404. Staff have no portal (USE_PORTAL): 403. The invitation is staff's

@@ -96,6 +96,13 @@ class Case:
         return f"{label}-{self.method}-{self.role}"
 
 
+def clinical_lead(w, target):
+    """The practitioner made clinical lead (the research export is theirs)."""
+    w.practitioner.is_clinical_lead = True
+    w.practitioner.save(update_fields=["is_clinical_lead"])
+    return target
+
+
 def url(name, *args, **query):
     path = reverse(name, args=args)
     return f"{path}?{urlencode(query)}" if query else path
@@ -554,6 +561,11 @@ FORMS: list[Case] = [
     Case("audit:search", "clinic_admin", lambda w, c: T(url("audit:search")), method=GET, regressions=({"date_to": "9999-12-31"},)),
     # The export link carries the search's filters.
     Case("audit:export", "clinic_admin", lambda w, c: T(url("audit:export"), fields=AUDIT_FILTERS), method=GET, variant="the export link"),
+    # The reports' filters (GET) and the clinical lead's research export.
+    Case("reports:outcomes", "practitioner", lambda w, c: T(url("reports:outcomes")), method=GET),
+    Case("reports:practice", "front_desk", lambda w, c: T(url("reports:practice")), method=GET, regressions=({"start": "9999-12-31", "end": ""},)),
+    # The test world has too few patients: the export is refused (k-anonymity), as it should be.
+    Case("reports:research_export", "practitioner", lambda w, c: clinical_lead(w, T(url("reports:research_export"))), accepts_baseline=False),
 ]
 # fmt: on
 

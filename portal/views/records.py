@@ -34,6 +34,7 @@ from portal.services import (
     save_questionnaire,
     upcoming_appointments,
 )
+from reports.typical import typical_course
 from scheduling.models import Appointment
 from sessions.charts import PHONE, trend_chart
 from sessions.models import TreatmentSession
@@ -45,6 +46,19 @@ ACCESS_LOG_PAGE_SIZE = 25
 
 def own_sessions(request, patient: Patient):
     return TreatmentSession.objects.visible_to(request.user).signed().filter(patient=patient)
+
+
+def current_cause(sessions, course_start) -> str:
+    """The cause recorded first in the current course ("" when none): one query."""
+    if not course_start:
+        return ""
+    first = (
+        sessions.filter(session_date__gte=course_start, pain_cause__gt="")
+        .order_by("session_date", "created_at")
+        .values_list("pain_cause", flat=True)
+        .first()
+    )
+    return first or ""
 
 
 def next_questionnaire(patient: Patient) -> Appointment | None:
@@ -96,12 +110,15 @@ def history_session(request, uuid):
 def progress(request):
     patient = get_own_patient(request)
     # The clinic's review prompt is for the practitioner: off here.
-    course = assess(scores_of(own_sessions(request, patient)), review_after=0)
+    sessions = own_sessions(request, patient)
+    course = assess(scores_of(sessions), review_after=0)
     context = {
         "patient": patient,
         "progress": course,
         "chart": trend_chart(course.series),
         "phone_chart": trend_chart(course.series, PHONE),
+        # What happened to others with the same cause here (reports.typical).
+        "typical": typical_course(current_cause(sessions, course.course_start)),
     }
     return render(request, "portal/progress.html", context)
 

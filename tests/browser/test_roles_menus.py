@@ -11,15 +11,16 @@ pytestmark = pytest.mark.browser
 
 MENUS = {
     "clinic_admin": [
-        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Practitioners",
-        "Audit trail", "Clinic admin",
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Practice reports",
+        "Practitioners", "Audit trail", "Clinic admin",
     ],
     "front_desk": [
         "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor",
-        "Practitioners",
+        "Practice reports", "Practitioners",
     ],
     "practitioner": [
         "Home", "Today", "Calendar", "Patients", "Find a time", "Treatment floor", "Protocols",
+        "Outcomes",
         "Practitioners",
     ],
     "patient": ["Home", "Book online", "History", "Progress", "Documents", "Export"],

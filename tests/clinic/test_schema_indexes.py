@@ -18,6 +18,7 @@ OURS = (
     "patients_",
     "portal_",
     "practitioners_",
+    "reports_",
     "scheduling_",
     "treatment_sessions_",
 )

@@ -80,7 +80,9 @@ def test_the_queries_do_not_grow_with_the_record(
     client.force_login(patient_a.user)
     # 1 the login session, 2 the user, 3 the patient, 4 the signed sessions (the
     # scores are columns of the row: nothing per session), 5-7 saving the login
-    # session (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release).
-    with django_assert_num_queries(7):
+    # session (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release), 8 the
+    # current course's cause, 9 the clinic's courses for the same cause
+    # (reports.typical).
+    with django_assert_num_queries(9):
         response = client.get("/portal/progress/")
     assert len(rows(response.content.decode())) == count

@@ -1,0 +1,266 @@
+"""What the practice-reports page shows (front desk and clinic admin; no
+clinical data), from a fixed number of queries whatever the range."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from patients.models import Patient
+from practitioners.models import Practitioner
+from reports.practice import (
+    MONTH,
+    WEEK,
+    AppointmentRow,
+    NewPatient,
+    WaitlistRow,
+    attendance,
+    new_patients,
+    period_label,
+    periods_between,
+    rebooked_visits,
+    utilisation,
+    waitlist_fill,
+)
+from reports.tables import Table
+from scheduling.availability import day_bounds, load_availability
+from scheduling.intervals import merge
+from scheduling.models import Appointment, Room, WaitlistEntry
+
+MAX_DAYS = 731
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST_AHEAD = 366
+SOURCES = [("", "Not recorded"), *Patient.ReferralSource.choices]
+
+
+class PracticeFilterForm(forms.Form):
+    period = forms.ChoiceField(
+        label="By", choices=[(MONTH, "Month"), (WEEK, "Week")], required=False
+    )
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not EARLIEST <= day <= self.today + datetime.timedelta(days=LATEST_AHEAD):
+                self.add_error(name, "Choose a date from 2000 to a year from today.")
+        if self.errors:
+            return data
+        start, end = data.get("start"), data.get("end") or self.today
+        if start and end < start:
+            self.add_error(
+                "end" if data.get("end") else "start", "The end of the range is before its start."
+            )
+        elif start and (end - start).days > MAX_DAYS:
+            self.add_error("end", "Choose at most two years at a time.")
+        return data
+
+    def range(self) -> tuple[str, datetime.date, datetime.date]:
+        """The period and range asked for; the last six months (or twelve weeks) by default."""
+        today = self.today
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        period = data.get("period") or MONTH
+        end = data.get("end") or today
+        default_start = (
+            (end.replace(day=1) - datetime.timedelta(days=150)).replace(day=1)
+            if period == MONTH
+            else end - datetime.timedelta(weeks=11, days=end.weekday())
+        )
+        return period, data.get("start") or default_start, end
+
+
+def _pct(rate) -> str:
+    return "" if rate.percent is None else f"{rate.percent} %"
+
+
+@dataclass
+class PracticeReport:
+    form: PracticeFilterForm
+    period: str
+    start: datetime.date
+    end: datetime.date
+    tables: dict[str, Table] = field(default_factory=dict)
+
+
+def _working_minutes(availability, practitioner_ids):
+    """(practitioner id, local day) → working minutes, and (day) → the
+    clinic's open minutes (everyone's working time merged)."""
+    per_practitioner, everyone = Counter(), []
+    for pid in practitioner_ids:
+        for start, end in availability.working.get(pid, []):
+            day = timezone.localdate(start)
+            per_practitioner[(pid, day)] += int((end - start).total_seconds() // 60)
+            everyone.append((start, end))
+    open_minutes = Counter()
+    for start, end in merge(everyone):
+        open_minutes[timezone.localdate(start)] += int((end - start).total_seconds() // 60)
+    return per_practitioner, open_minutes
+
+
+def build_practice_report(params, *, now: datetime.datetime | None = None) -> PracticeReport:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    form = PracticeFilterForm(params or None, today=today)
+    period, first, last = form.range()
+    window_start, _ = day_bounds(first)
+    _, window_end = day_bounds(last)
+    report = PracticeReport(form, period, first, last)
+    starts = periods_between(first, last, period)
+
+    practitioners = {p.id: str(p) for p in Practitioner.objects.with_user()}
+    rooms = {r.id: r.name for r in Room.objects.all()}
+    availability = load_availability(list(practitioners), first, last)
+    working, open_minutes = _working_minutes(availability, practitioners)
+
+    in_range = list(
+        Appointment.objects.filter(start_at__gte=window_start, start_at__lt=window_end)
+        .order_by()
+        .values_list(
+            "id", "patient_id", "practitioner_id", "room_id", "start_at", "end_at", "status",
+            "late_cancellation",
+        )
+    )  # fmt: skip
+    later = Appointment.objects.filter(
+        patient_id__in=Appointment.objects.filter(
+            start_at__gte=window_start,
+            start_at__lt=window_end,
+            status=Appointment.Status.COMPLETED,
+        ).values("patient_id"),
+        start_at__gte=window_start,
+    ).values_list("patient_id", "start_at", "created_at")
+    completed = [
+        (aid, patient, start, timezone.localdate(start))
+        for aid, patient, _, _, start, _, status, _ in in_range
+        if status == Appointment.Status.COMPLETED
+    ]
+    rebooked = rebooked_visits(completed, list(later), lambda day: day_bounds(day)[1])
+    rows = [
+        AppointmentRow(
+            patient_id=patient,
+            practitioner_id=practitioner,
+            room_id=room,
+            day=timezone.localdate(start),
+            minutes=int((end - start).total_seconds() // 60),
+            status=status,
+            late_cancellation=late,
+            started=start <= now,
+            booked_by_day_end=aid in rebooked,
+        )
+        for aid, patient, practitioner, room, start, end, status, late in in_range
+    ]
+
+    t = report.tables
+    by_practitioner = utilisation(rows, working, "practitioner_id", period)
+    t["utilisation_practitioner"] = Table.of(
+        "utilisation_practitioner",
+        "Utilisation by practitioner (booked ÷ working minutes)",
+        ("Period", "Practitioner", "Booked minutes", "Working minutes", "Utilisation"),
+        [
+            (period_label(s, period), name, r.count, r.n, _pct(r))
+            for s in starts
+            for pid, name in practitioners.items()
+            if (r := by_practitioner.get((pid, s))) and (r.n or r.count)
+        ],
+    )
+    room_capacity = {(rid, day): minutes for rid in rooms for day, minutes in open_minutes.items()}
+    by_room = utilisation(rows, room_capacity, "room_id", period)
+    t["utilisation_room"] = Table.of(
+        "utilisation_room",
+        "Utilisation by room (booked ÷ the clinic's open minutes)",
+        ("Period", "Room", "Booked minutes", "Open minutes", "Utilisation"),
+        [
+            (period_label(s, period), name, r.count, r.n, _pct(r))
+            for s in starts
+            for rid, name in rooms.items()
+            if (r := by_room.get((rid, s))) and (r.n or r.count)
+        ],
+    )
+    figures = attendance(rows, period)
+    t["attendance"] = Table.of(
+        "attendance",
+        "No-shows, late cancellations and rebooking",
+        (
+            "Period", "Appointments due", "No-shows", "No-show rate", "All appointments",
+            "Late cancellations", "Late-cancellation rate", "Completed visits",
+            "Left with a next visit booked", "Rebooking rate",
+        ),
+        [
+            (
+                period_label(s, period), f.no_show.n, f.no_show.count, _pct(f.no_show),
+                f.late_cancellation.n, f.late_cancellation.count, _pct(f.late_cancellation),
+                f.rebooking.n, f.rebooking.count, _pct(f.rebooking),
+            )
+            for s in starts
+            if (f := figures.get(s))
+        ],
+    )  # fmt: skip
+
+    registered = (
+        Patient.objects.filter(created_at__gte=window_start, created_at__lt=window_end)
+        .annotate(
+            first_visit=Min(
+                "appointments__start_at",
+                filter=~Q(appointments__status=Appointment.Status.CANCELLED),
+            )
+        )
+        .values_list("created_at", "referral_source", "first_visit")
+    )
+    newcomers = new_patients(
+        [
+            NewPatient(
+                timezone.localdate(created),
+                source,
+                timezone.localdate(first_visit) if first_visit else None,
+            )
+            for created, source, first_visit in registered
+        ],
+        period,
+    )
+    t["new_patients"] = Table.of(
+        "new_patients",
+        "New patients, where they came from, and days to their first appointment",
+        (
+            "Period", "New patients", *[label for _, label in SOURCES],
+            "Days to first appointment (median)", "Days (mean)", "Patients with a first appointment",
+        ),
+        [
+            (
+                period_label(s, period), f.count, *[f.by_source.get(key, 0) for key, _ in SOURCES],
+                "" if f.days_median is None else f.days_median,
+                "" if f.days_mean is None else f.days_mean, f.days_n,
+            )
+            for s in starts
+            if (f := newcomers.get(s))
+        ],
+    )  # fmt: skip
+
+    entries = WaitlistEntry.objects.filter(
+        created_at__gte=window_start, created_at__lt=window_end
+    ).values_list("created_at", "status", "latest_date")
+    fill = waitlist_fill(
+        [WaitlistRow(timezone.localdate(c), status, latest) for c, status, latest in entries],
+        today,
+        period,
+    )
+    t["waitlist"] = Table.of(
+        "waitlist",
+        "Waitlist fill rate (by the period entries were added)",
+        ("Period", "Entries closed", "Booked from the waitlist", "Fill rate"),
+        [(period_label(s, period), r.n, r.count, _pct(r)) for s in starts if (r := fill.get(s))],
+    )
+    return report
