@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "practitioners",
     "scheduling",
     "notifications",
+    "billing",
     "portal",
     "sessions.apps.SessionsConfig",
     "demo",

@@ -851,7 +851,7 @@ def model_admin_row(clinic_admin, **kwargs) -> Row:
 # Every app label with a registered ModelAdmin (the admin:app_list regex).
 ADMIN_APP_LABELS = (
     "auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners", "scheduling",
-    "notifications", "otp_totp",
+    "notifications", "otp_totp", "billing",
 )  # fmt: skip
 
 # fmt: off
@@ -995,6 +995,25 @@ def make_totp_device(o):
     return TOTPDevice.objects.create(user=UserFactory(), name="Phone", confirmed=True)
 
 
+def make_billing_settings(o):
+    from billing.models import BillingSettings
+
+    return BillingSettings.load()
+
+
+def make_fee(o):
+    from billing.models import Fee
+    from tests.factories.scheduling import AppointmentTypeFactory
+
+    return Fee.objects.get_or_create(appointment_type=AppointmentTypeFactory(), practitioner=None, defaults={"amount": 60})[0]  # fmt: skip
+
+
+def make_diagnosis_code(o):
+    from billing.models import DiagnosisCode
+
+    return DiagnosisCode.objects.get_or_create(system="icd10", code="M54.5", defaults={"description": "Low back pain"})[0]  # fmt: skip
+
+
 def _axes_fields():
     return {
         "user_agent": "pytest",
@@ -1033,6 +1052,10 @@ ADMIN_MODELS = {
     "notifications.outboundmessage": (make_outbound_message, 200,    403, 200,    200,   403),
     # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
     "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
+    # Billing rules, fees and the diagnosis-code list (a code is retired, never deleted).
+    "billing.billingsettings":    (make_billing_settings,   200,       200, 200,    200,   403),  # add: 2 rows below
+    "billing.fee":                (make_fee,                200,       200, 200,    200,   200),
+    "billing.diagnosiscode":      (make_diagnosis_code,     200,       200, 200,    200,   403),
 }
 # fmt: on
 
@@ -1069,6 +1092,17 @@ def with_clinic_settings(o):
 MATRIX["admin:clinic_clinicsettings_add"] = (
     model_admin_row(200, variant="no settings yet"),
     model_admin_row(403, kwargs=with_clinic_settings, variant="settings exist"),
+)
+
+
+def with_billing_settings(o):
+    make_billing_settings(o)
+    return {}
+
+
+MATRIX["admin:billing_billingsettings_add"] = (
+    model_admin_row(200, variant="no settings yet"),
+    model_admin_row(403, kwargs=with_billing_settings, variant="settings exist"),
 )
 
 
