@@ -570,3 +570,49 @@ def redeem_package(*, invoice: Invoice, package: Package, appointment, by) -> Pa
         remaining=locked.remaining - 1,
     )
     return payment
+
+
+# --- Fees from the appointment lifecycle -----------------------------------------
+
+
+@transaction.atomic
+def unbill_visit(*, appointment, by) -> None:
+    """Take a visit off its draft invoice (its check-in was undone)."""
+    line = (
+        InvoiceLine.objects.filter(
+            appointment=appointment,
+            kind=InvoiceLine.Kind.VISIT,
+            invoice__status=Invoice.Status.DRAFT,
+        )
+        .select_related("invoice")
+        .first()
+    )
+    if line is not None:
+        remove_line(line=line, by=by, reason="The appointment is no longer checked in.")
+
+
+@transaction.atomic
+def waive_fee(*, line: InvoiceLine, by, reason: str) -> CreditNote | None:
+    """Front desk waives a late-cancellation or no-show fee, with a reason: off
+    the draft, or credited in full once issued."""
+    if line.kind not in (InvoiceLine.Kind.LATE_CANCELLATION, InvoiceLine.Kind.NO_SHOW):
+        raise BillingError("Only a late-cancellation or no-show fee can be waived.")
+    reason = reason.strip()
+    if not reason:
+        raise BillingError("Say why the fee is waived.")
+    invoice = _locked_invoice(line.invoice)
+    _audit(
+        "billing.fee.waived",
+        by=by,
+        obj=invoice,
+        patient=invoice.patient,
+        kind=line.kind,
+        amount=str(line.total),
+        reason=reason,
+    )
+    if invoice.is_draft:
+        remove_line(line=line, by=by, reason=f"Fee waived: {reason}")
+        return None
+    return issue_credit_note(
+        invoice=invoice, amount=line.total, reason=f"Fee waived: {reason}", by=by
+    )
