@@ -30,6 +30,7 @@ MENU = [
     ("Find a time", "scheduling:find", Capability.VIEW_CALENDAR),
     ("Waitlist", "scheduling:waitlist", Capability.BOOK_APPOINTMENTS),
     ("Treatment floor", "records:floor", Capability.VIEW_FLOOR),
+    ("Billing", "billing:home", Capability.BILL),
     ("Protocols", "records:protocols", Capability.RECORD_SESSIONS),
     ("Practitioners", "practitioners:list", Capability.VIEW_PRACTITIONERS),
     ("Audit trail", "audit:search", Capability.MANAGE_CLINIC),

@@ -213,6 +213,10 @@ class InvoiceQuerySet(models.QuerySet):
             ),
         )  # fmt: skip
 
+    def with_lines_total(self):
+        """What a draft adds up to so far (an issued invoice keeps its total)."""
+        return self.annotate(lines_total=_sum(InvoiceLine, "total", "invoice"))
+
     def issued(self):
         return self.filter(status=Invoice.Status.ISSUED)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("records/", include("sessions.urls")),
     path("portal/", include("portal.urls")),
     path("messages/", include("notifications.urls")),
+    path("billing/", include("billing.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

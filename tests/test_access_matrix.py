@@ -766,6 +766,88 @@ MATRIX |= {
 # fmt: on
 
 
+# --- Billing: front desk and the clinic admin (BILL); practitioners see no money ---
+# Staff pages refuse patients and practitioners (403) before any lookup; an
+# object that does not exist is 404. POST forms sent empty show the page again
+# with the errors (200); a line removed without a reason goes back to the invoice.
+
+
+def _billed_invoice(o, issue=True):
+    from billing import services
+    from tests.factories.billing import billed_visit
+
+    _, line = billed_visit(by=o.front_desk, patient=o.patient_a, practitioner=o.practitioner)
+    if issue:
+        services.issue_invoice(invoice=line.invoice, by=o.front_desk)
+    return line
+
+
+def an_issued_invoice(o):
+    return {"uuid": _billed_invoice(o).invoice.uuid}
+
+
+def a_draft_invoice(o):
+    return {"uuid": _billed_invoice(o, issue=False).invoice.uuid}
+
+
+def an_invoice_line(o):
+    line = _billed_invoice(o, issue=False)
+    return {"uuid": line.invoice.uuid, "line_id": line.pk}
+
+
+def a_payment(o):
+    from decimal import Decimal
+
+    from billing import services
+
+    invoice = _billed_invoice(o).invoice
+    payment = services.take_payment(
+        invoice=invoice, method="cash", amount=Decimal("10"), by=o.front_desk
+    )
+    return {"uuid": payment.uuid}
+
+
+def no_such_invoice(o):
+    return {"uuid": "00000000-0000-4000-8000-000000000000"}
+
+
+def billing_page(method=GET, ok=200, **kwargs) -> Row:
+    return Row(method, anonymous=LOGIN, patient=403, front_desk=ok, practitioner=403, clinic_admin=ok, **kwargs)  # fmt: skip
+
+
+TO_INVOICE = Redirect("/billing/invoices/{uuid}/")
+
+# fmt: off
+MATRIX |= {
+    "billing:home": (billing_page(), refused_get(POST)),
+    "billing:account": (
+        billing_page(kwargs=own_record),
+        billing_page(ok=404, kwargs=no_such_patient, variant="no such patient"),
+        refused_get(POST, kwargs=own_record),
+    ),
+    "billing:add-item": (billing_page(POST, kwargs=own_record), refused_get(kwargs=own_record)),
+    "billing:sell-package": (billing_page(POST, kwargs=own_record), refused_get(kwargs=own_record)),
+    "billing:package-balance": billing_page(kwargs=own_record),
+    "billing:refund": (
+        billing_page(POST, kwargs=a_payment),
+        billing_page(POST, ok=404, kwargs=no_such_invoice, variant="no such payment"),
+        refused_get(kwargs=a_payment),
+    ),
+    "billing:invoice": (
+        billing_page(kwargs=an_issued_invoice),
+        billing_page(kwargs=a_draft_invoice, variant="a draft"),
+        billing_page(ok=404, kwargs=no_such_invoice, variant="no such invoice"),
+    ),
+    "billing:issue": (billing_page(POST, ok=TO_INVOICE, kwargs=a_draft_invoice), refused_get(kwargs=a_draft_invoice)),
+    "billing:pay": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:redeem": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:void": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:credit-note": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:remove-line": (billing_page(POST, ok=TO_INVOICE, kwargs=an_invoice_line), refused_get(kwargs=an_invoice_line)),
+}
+# fmt: on
+
+
 # --- The patient's own record: history, progress, questionnaire, access log, export ---
 # Signed sessions only: the patient's own draft is 404, like another patient's
 # session. The questionnaire is for the patient's own appointments; once the

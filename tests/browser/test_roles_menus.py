@@ -11,11 +11,11 @@ pytestmark = pytest.mark.browser
 
 MENUS = {
     "clinic_admin": [
-        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Practitioners",
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Billing", "Practitioners",
         "Audit trail", "Clinic admin",
     ],
     "front_desk": [
-        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor",
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor", "Billing",
         "Practitioners",
     ],
     "practitioner": [
