@@ -79,7 +79,11 @@ class InvoicePage:
 
 def invoice_page(invoice: Invoice) -> InvoicePage:
     invoice = Invoice.objects.with_amounts().select_related("patient").get(pk=invoice.pk)
-    lines = list(InvoiceLine.objects.filter(invoice=invoice).select_related("appointment"))
+    lines = list(
+        InvoiceLine.objects.filter(invoice=invoice).select_related(
+            "appointment__practitioner__user"
+        )
+    )
     payments = list(
         Payment.objects.with_refunded()
         .filter(invoice=invoice)

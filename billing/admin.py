@@ -4,7 +4,7 @@ never edited or deleted."""
 
 from django.contrib import admin
 
-from billing.models import BillingSettings, DiagnosisCode, Fee
+from billing.models import BillingSettings, DiagnosisCode, Fee, PractitionerRegistration
 
 
 @admin.register(BillingSettings)
@@ -51,3 +51,9 @@ class DiagnosisCodeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # A code printed on a superbill stays; retire it instead (is_active).
         return False
+
+
+@admin.register(PractitionerRegistration)
+class PractitionerRegistrationAdmin(admin.ModelAdmin):
+    list_display = ["practitioner", "registration_number"]
+    list_select_related = ["practitioner__user"]

@@ -13,6 +13,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -115,6 +116,10 @@ class BillingSettings(models.Model):
     @property
     def code_system(self) -> str:
         return DiagnosisCode.System.ICD10_CM if self.uses_icd10_cm else DiagnosisCode.System.ICD10
+
+    @property
+    def code_system_label(self) -> str:
+        return DiagnosisCode.System(self.code_system).label
 
     @property
     def prints_cpt(self) -> bool:
@@ -648,3 +653,59 @@ class DiagnosisCode(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.description}"
+
+
+class PractitionerRegistration(models.Model):
+    """A practitioner's registration number for insurers (e.g. a US NPI or an
+    insurer's provider number), printed on superbills beside the licence."""
+
+    practitioner = models.OneToOneField(
+        "practitioners.Practitioner", on_delete=models.PROTECT, related_name="billing_registration"
+    )
+    registration_number = models.CharField(max_length=50)
+
+    def __str__(self):
+        return f"{self.practitioner}: {self.registration_number}"
+
+
+class SessionCodingQuerySet(models.QuerySet):
+    def latest_per_session(self):
+        return self.order_by("session_id", "-coded_at", "-id").distinct("session_id")
+
+
+class SessionCoding(models.Model):
+    """The diagnosis (and, in the US, procedure) codes of one treatment record,
+    picked by its practitioner. Append-only, like an addendum: a correction is a
+    newer row and the newest counts, so what a signed record was billed with is
+    never rewritten. Codes are copied with their wording as picked."""
+
+    session = models.ForeignKey(
+        "treatment_sessions.TreatmentSession", on_delete=models.PROTECT, related_name="codings"
+    )
+    system = models.CharField(max_length=8, choices=DiagnosisCode.System.choices)
+    diagnosis_codes = ArrayField(models.CharField(max_length=10))
+    diagnosis_descriptions = ArrayField(models.CharField(max_length=200))
+    # [["97810", 1], ["97811", 1]]: CPT code and units, confirmed by the practitioner.
+    procedure_codes = models.JSONField(default=list, blank=True)
+    coded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    coded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionCodingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["coded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(diagnosis_codes__len__gte=1), name="billing_coding_has_a_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "coded_at"], name="billing_coding_session_idx")]
+
+    def __str__(self):
+        return ", ".join(self.diagnosis_codes)
+
+    @property
+    def diagnoses(self) -> list[tuple[str, str]]:
+        return list(zip(self.diagnosis_codes, self.diagnosis_descriptions, strict=False))

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from billing import views
+from billing import coding_views, document_views, views
 
 app_name = "billing"
 
@@ -12,6 +12,9 @@ invoice_urls = [
     path("void/", views.void, name="void"),
     path("credit-note/", views.credit_note, name="credit-note"),
     path("lines/<int:line_id>/remove/", views.remove_line, name="remove-line"),
+    path("<str:kind>.pdf", document_views.invoice_pdf, name="document-pdf"),
+    path("<str:kind>/email/", document_views.email_document, name="email-document"),
+    path("superbill/", document_views.superbill_page, name="superbill"),
 ]
 
 urlpatterns = [
@@ -21,5 +24,7 @@ urlpatterns = [
     path("patients/<uuid:uuid>/packages/", views.sell_package, name="sell-package"),
     path("patients/<uuid:uuid>/packages/balance/", views.package_balance, name="package-balance"),
     path("payments/<uuid:uuid>/refund/", views.refund, name="refund"),
+    path("records/<uuid:uuid>/codes/", coding_views.codes, name="codes"),
+    path("credit-notes/<uuid:uuid>.pdf", document_views.credit_note_pdf, name="credit-note-pdf"),
     path("invoices/<uuid:uuid>/", include(invoice_urls)),
 ]

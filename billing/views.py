@@ -137,6 +137,11 @@ def _invoice_response(request, invoice, status=200, **forms):
         "credit_note_form": forms.get("credit_note_form") or CreditNoteForm(),
         "refund_form": forms.get("refund_form") or RefundForm(),
         "waive_form": WaiveForm(),
+        "email_kinds": [
+            ("invoice", "Invoice"),
+            ("receipt", "Receipt"),
+            ("superbill", "Insurance receipt"),
+        ],
         "refund_payment": forms.get("refund_payment"),
     }
     return render(request, "billing/invoice.html", context, status=status)

@@ -17,6 +17,8 @@ class OutboundMessage(models.Model):
         CHANGE = "change", "Change of appointment"
         CANCELLATION = "cancellation", "Cancellation"
         REMINDER = "reminder", "Reminder"
+        # A document the patient asked for (an invoice, receipt, superbill), attached.
+        DOCUMENT = "document", "Document"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
@@ -28,8 +30,20 @@ class OutboundMessage(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     appointment = models.ForeignKey(
-        "scheduling.Appointment", on_delete=models.PROTECT, related_name="messages"
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
     )
+    # A document message is about a patient, not an appointment.
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.CharField(max_length=200, blank=True, db_default="")
+    body = models.TextField(blank=True, db_default="")
+    attachment = models.BinaryField(null=True, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True, db_default="")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(max_length=254)
@@ -55,6 +69,11 @@ class OutboundMessage(models.Model):
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
                 name="notifications_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=(~Q(kind="document") & Q(appointment__isnull=False))
+                | (Q(kind="document") & Q(patient__isnull=False) & ~Q(attachment_name="")),
+                name="notifications_document_or_appointment",
             ),
         ]
         indexes = [

@@ -63,9 +63,32 @@ def queue_for(appointment, kind: str) -> OutboundMessage | None:
     return message
 
 
+def queue_document(
+    *, patient, subject: str, body: str, filename: str, content: bytes
+) -> OutboundMessage | None:
+    """Queue an e-mail to ``patient`` with a document attached (an invoice, a
+    receipt), sent after the caller's transaction commits. None when the patient
+    has no address or does not want e-mail."""
+    if not wants(patient, OutboundMessage.Kind.DOCUMENT):
+        return None
+    message = OutboundMessage.objects.create(
+        patient=patient,
+        kind=OutboundMessage.Kind.DOCUMENT,
+        recipient=patient.email,
+        subject=subject[:200],
+        body=body,
+        attachment=content,
+        attachment_name=filename[:100],
+    )
+    transaction.on_commit(lambda: deliver(message.pk), robust=True)
+    return message
+
+
 def outdated_reason(message: OutboundMessage, appointment, now: datetime | None = None) -> str:
     """Why ``message`` should no longer go out, or '' if it still should."""
     now = now or timezone.now()
+    if message.kind == OutboundMessage.Kind.DOCUMENT:
+        return "" if wants(message.patient, message.kind) else "the patient no longer wants e-mails"
     if not wants(appointment.patient, message.kind):
         return "the patient no longer wants these e-mails"
     if appointment.start_at <= now:
@@ -86,6 +109,7 @@ def _lock(message_id: int, statuses) -> OutboundMessage | None:
     return (
         OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related(
+            "patient",
             "appointment__patient",
             "appointment__practitioner__user",
             "appointment__room",
@@ -118,7 +142,10 @@ def _send(message: OutboundMessage) -> str:
     else:
         message.attempts += 1
         try:
-            emails.build(message, appointment).send()
+            if message.kind == OutboundMessage.Kind.DOCUMENT:
+                emails.build_document(message).send()
+            else:
+                emails.build(message, appointment).send()
         except Exception as error:
             logger.warning("Message %s to %s failed: %s", message.uuid, message.recipient, error)
             message.status = OutboundMessage.Status.FAILED

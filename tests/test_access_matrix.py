@@ -10,6 +10,7 @@ The expectations are what is right for the clinic, read from the views and
 from Django's admin code, not copied from whatever the code happens to do.
 """
 
+import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -772,11 +773,23 @@ MATRIX |= {
 # with the errors (200); a line removed without a reason goes back to the invoice.
 
 
+_BILLED_VISITS = itertools.count()
+
+
 def _billed_invoice(o, issue=True):
+    """A visit of patient_a on its draft (issued unless ``issue=False``), each at
+    its own time so that several fit in one test."""
+    import datetime
+
     from billing import services
     from tests.factories.billing import billed_visit
 
-    _, line = billed_visit(by=o.front_desk, patient=o.patient_a, practitioner=o.practitioner)
+    start = datetime.datetime(2031, 1, 6, 9, tzinfo=datetime.UTC) + datetime.timedelta(
+        hours=next(_BILLED_VISITS)
+    )
+    _, line = billed_visit(
+        by=o.front_desk, patient=o.patient_a, practitioner=o.practitioner, start_at=start
+    )
     if issue:
         services.issue_invoice(invoice=line.invoice, by=o.front_desk)
     return line
@@ -817,6 +830,56 @@ def billing_page(method=GET, ok=200, **kwargs) -> Row:
 
 TO_INVOICE = Redirect("/billing/invoices/{uuid}/")
 
+
+def document_row(method=GET, ok=200, patient=200, **kwargs) -> Row:
+    return Row(method, anonymous=LOGIN, patient=patient, front_desk=ok, practitioner=403, clinic_admin=ok, **kwargs)  # fmt: skip
+
+
+def own_document(kind):
+    def kwargs(o):
+        return {"uuid": _billed_invoice(o).invoice.uuid, "kind": kind}
+
+    return kwargs
+
+
+def others_document(kind):
+    def kwargs(o):
+        return {**others_invoice(o), "kind": kind}
+
+    return kwargs
+
+
+def others_invoice(o):
+    from billing import services
+    from tests.factories.billing import billed_visit
+
+    _, line = billed_visit(by=o.front_desk, patient=o.patient_b)
+    return {"uuid": services.issue_invoice(invoice=line.invoice, by=o.front_desk).uuid}
+
+
+def draft_document(o):
+    return {"uuid": _billed_invoice(o, issue=False).invoice.uuid, "kind": "invoice"}
+
+
+def a_credit_note(o):
+    from decimal import Decimal
+
+    from billing import services
+
+    invoice = _billed_invoice(o).invoice
+    return {"uuid": services.issue_credit_note(invoice=invoice, amount=Decimal("5"), reason="Discount", by=o.front_desk).uuid}  # fmt: skip
+
+
+def own_session(o):
+    return {"uuid": _treatment_session(o.practitioner, o.patient_a).uuid}
+
+
+def others_signed_session(o):
+    from tests.factories import PractitionerFactory
+
+    return {"uuid": _treatment_session(PractitionerFactory(), o.patient_b, signed=True).uuid}
+
+
 # fmt: off
 MATRIX |= {
     "billing:home": (billing_page(), refused_get(POST)),
@@ -844,6 +907,29 @@ MATRIX |= {
     "billing:void": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
     "billing:credit-note": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
     "billing:remove-line": (billing_page(POST, ok=TO_INVOICE, kwargs=an_invoice_line), refused_get(kwargs=an_invoice_line)),
+    # Documents: staff who bill, and the patient for their own issued invoices.
+    "billing:document-pdf": (
+        document_row(kwargs=own_document("invoice")),
+        document_row(kwargs=own_document("superbill"), variant="superbill"),
+        document_row(patient=404, kwargs=others_document("receipt"), variant="another patient's"),
+        document_row(patient=404, ok=404, kwargs=draft_document, variant="a draft has none"),
+        document_row(patient=404, ok=404, kwargs=own_document("passport"), variant="no such kind"),
+    ),
+    "billing:superbill": (
+        document_row(kwargs=an_issued_invoice),
+        document_row(patient=404, kwargs=others_invoice, variant="another patient's"),
+    ),
+    "billing:email-document": (
+        billing_page(POST, ok=TO_INVOICE, kwargs=own_document("receipt")),
+        refused_get(kwargs=own_document("receipt")),
+    ),
+    "billing:credit-note-pdf": billing_page(kwargs=a_credit_note),
+    # The treating practitioner's codes for a record (front desk never sees a record).
+    "billing:codes": (
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=own_session),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=own_session, variant="POST without codes"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=403, clinic_admin=403, kwargs=others_signed_session, variant="another practitioner's record"),
+    ),
 }
 # fmt: on
 
@@ -1096,6 +1182,12 @@ def make_diagnosis_code(o):
     return DiagnosisCode.objects.get_or_create(system="icd10", code="M54.5", defaults={"description": "Low back pain"})[0]  # fmt: skip
 
 
+def make_registration(o):
+    from billing.models import PractitionerRegistration
+
+    return PractitionerRegistration.objects.get_or_create(practitioner=o.practitioner, defaults={"registration_number": "NPI-1"})[0]  # fmt: skip
+
+
 def _axes_fields():
     return {
         "user_agent": "pytest",
@@ -1138,6 +1230,7 @@ ADMIN_MODELS = {
     "billing.billingsettings":    (make_billing_settings,   200,       200, 200,    200,   403),  # add: 2 rows below
     "billing.fee":                (make_fee,                200,       200, 200,    200,   200),
     "billing.diagnosiscode":      (make_diagnosis_code,     200,       200, 200,    200,   403),
+    "billing.practitionerregistration": (make_registration, 200,       200, 200,    200,   200),
 }
 # fmt: on
 
@@ -1400,9 +1493,25 @@ def plant_clinical_values(o):
         )
 
 
+def _pdf_text(content: bytes) -> str:
+    """The text of a PDF's (deflated) content streams, as fpdf2 writes them."""
+    import re
+    import zlib
+
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL):
+        try:
+            parts.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            parts.append(stream.decode("latin-1"))
+    return "\n".join(parts)
+
+
 def _leaks(response) -> list[str]:
     if getattr(response, "streaming", False):
         body = b"".join(response.streaming_content).decode()
+    elif response.get("Content-Type") == "application/pdf":
+        body = _pdf_text(response.content)
     else:
         body = response.content.decode()
     return [name for name, value in PLANTED.items() if value in body]
