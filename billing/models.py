@@ -709,3 +709,31 @@ class SessionCoding(models.Model):
     @property
     def diagnoses(self) -> list[tuple[str, str]]:
         return list(zip(self.diagnosis_codes, self.diagnosis_descriptions, strict=False))
+
+
+class InvoiceBalance(models.Model):
+    """What an issued invoice still asks for, kept by PostgreSQL (triggers of
+    migration 0004 on issuing, voiding, credit notes, payments and refunds), so
+    the outstanding-balances report reads only the open ones. The one writer is
+    the database; the app only reads it."""
+
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, primary_key=True, related_name="open_balance"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    balance = money_field()
+
+    class Meta:
+        managed = True
+        indexes = [
+            models.Index(
+                fields=["issued_at"],
+                include=["balance", "patient"],
+                condition=~Q(balance=0),
+                name="billing_open_balance_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.balance}"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from billing import coding_views, document_views, views
+from billing import coding_views, document_views, report_views, views
 
 app_name = "billing"
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("patients/<uuid:uuid>/packages/", views.sell_package, name="sell-package"),
     path("patients/<uuid:uuid>/packages/balance/", views.package_balance, name="package-balance"),
     path("payments/<uuid:uuid>/refund/", views.refund, name="refund"),
+    path("reports/takings/", report_views.takings, name="takings"),
+    path("reports/aged/", report_views.aged, name="aged"),
+    path("reports/revenue/", report_views.revenue, name="revenue"),
+    path("exports/<str:what>.csv", report_views.export, name="export"),
     path("records/<uuid:uuid>/codes/", coding_views.codes, name="codes"),
     path("credit-notes/<uuid:uuid>.pdf", document_views.credit_note_pdf, name="credit-note-pdf"),
     path("invoices/<uuid:uuid>/", include(invoice_urls)),

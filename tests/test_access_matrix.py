@@ -870,6 +870,13 @@ def a_credit_note(o):
     return {"uuid": services.issue_credit_note(invoice=invoice, amount=Decimal("5"), reason="Discount", by=o.front_desk).uuid}  # fmt: skip
 
 
+def practitioners_see_revenue(o):
+    from billing.models import BillingSettings
+
+    BillingSettings.objects.update_or_create(pk=1, defaults={"practitioners_see_own_revenue": True})
+    return {}
+
+
 def own_session(o):
     return {"uuid": _treatment_session(o.practitioner, o.patient_a).uuid}
 
@@ -924,6 +931,20 @@ MATRIX |= {
         refused_get(kwargs=own_document("receipt")),
     ),
     "billing:credit-note-pdf": billing_page(kwargs=a_credit_note),
+    "billing:takings": (billing_page(), billing_page(query="day=garbage", variant="odd input")),
+    "billing:aged": billing_page(),
+    # Practitioners see no money unless the clinic lets them see their own revenue.
+    "billing:revenue": (
+        billing_page(),
+        billing_page(query="start=2026-02-01&end=2026-01-01", variant="end before start"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=200, kwargs=practitioners_see_revenue, variant="practitioners allowed their own"),
+    ),
+    "billing:export": (
+        billing_page(kwargs=lambda o: {"what": "invoices"}),
+        billing_page(kwargs=lambda o: {"what": "payments"}, variant="payments"),
+        billing_page(ok=404, kwargs=lambda o: {"what": "patients"}, variant="no such export"),
+        billing_page(ok=400, kwargs=lambda o: {"what": "invoices"}, query="start=garbage", variant="odd dates"),
+    ),
     # The treating practitioner's codes for a record (front desk never sees a record).
     "billing:codes": (
         Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=own_session),
