@@ -24,6 +24,7 @@ MENU = [
     ("History", "portal:history", Capability.USE_PORTAL),
     ("Progress", "portal:progress", Capability.USE_PORTAL),
     ("Export", "portal:export", Capability.USE_PORTAL),
+    ("Bills", "portal:billing", Capability.USE_PORTAL),
     ("Today", "records:today", Capability.RECORD_SESSIONS),
     ("Calendar", "scheduling:day", Capability.VIEW_CALENDAR),
     ("Patients", "patients:list", Capability.VIEW_PATIENTS),

@@ -744,6 +744,7 @@ MATRIX |= {
         refused_get(kwargs=uninvited_patient),
     ),
     "portal:home": portal_page(),
+    "portal:billing": (portal_page(), refused_get(POST)),
     "portal:cancel": (
         portal_page(kwargs=patient_a_appointment),
         portal_page(patient=404, kwargs=patient_b_appointment, variant="another patient's appointment"),

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from billing import services
-from billing.models import Invoice, Package, Payment
+from billing.models import BillingSettings, Invoice, Package, Payment
 from clinic.models import ClinicSettings
 from tests.factories.billing import billed_visit, issued_invoice
 
@@ -186,3 +186,26 @@ def test_the_account_page_makes_a_fixed_number_of_queries(
         response = desk.get(f"/billing/patients/{invoice.patient.uuid}/")
     assert response.status_code == 200
     assert "5.00" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_the_patient_sees_their_own_bills_and_downloads_their_receipt(
+    client, front_desk, patient_a, patient_b, django_assert_num_queries
+):
+    own = issued_invoice(by=front_desk, patient=patient_a)
+    services.take_payment(invoice=own, method="card", amount=D("20"), by=front_desk)
+    other = issued_invoice(by=front_desk, patient=patient_b)
+    billed_visit(by=front_desk, patient=patient_a, start_at=own.issued_at)  # a draft: not shown
+    client.force_login(patient_a.user)
+    BillingSettings.load()
+    # session, user, patient, invoices, payments, packages, credit, settings, session refresh (3)
+    with django_assert_num_queries(11):
+        page = client.get("/portal/billing/")
+    text = page.content.decode()
+    assert own.display_number in text and "40.00 to pay" in text
+    assert other.display_number not in text
+    assert len(page.context["invoices"]) == 1
+    receipt = client.get(f"/billing/invoices/{own.uuid}/receipt.pdf")
+    assert receipt.content.startswith(b"%PDF")
+    assert client.get(f"/billing/invoices/{other.uuid}/receipt.pdf").status_code == 404
+    assert client.get(f"/billing/invoices/{own.uuid}/").status_code == 403  # staff page

@@ -22,7 +22,7 @@ MENUS = {
         "Home", "Today", "Calendar", "Patients", "Find a time", "Treatment floor", "Protocols",
         "Practitioners",
     ],
-    "patient": ["Home", "Book online", "History", "Progress", "Export"],
+    "patient": ["Home", "Book online", "History", "Progress", "Export", "Bills"],
 }  # fmt: skip
 
 
