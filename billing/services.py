@@ -244,7 +244,7 @@ def remove_line(*, line: InvoiceLine, by, reason: str) -> None:
 # --- Issuing, voiding, credit notes -----------------------------------------------
 
 
-def _issue_locked(invoice: Invoice, by) -> Invoice:
+def _issue_locked(invoice: Invoice, by, at=None) -> Invoice:
     lines = list(invoice.lines.all())
     if not lines:
         raise BillingError("An invoice needs at least one line before it is issued.")
@@ -256,7 +256,7 @@ def _issue_locked(invoice: Invoice, by) -> Invoice:
     invoice.prefix = settings.invoice_prefix
     invoice.tax_note = settings.tax_note
     invoice.status = Invoice.Status.ISSUED
-    invoice.issued_at = timezone.now()
+    invoice.issued_at = at or timezone.now()
     invoice.issued_by = by if by is not None and by.is_authenticated else None
     invoice.save(
         update_fields=[
@@ -276,12 +276,13 @@ def _issue_locked(invoice: Invoice, by) -> Invoice:
 
 
 @transaction.atomic
-def issue_invoice(*, invoice: Invoice, by) -> Invoice:
-    """Give a draft the next number and freeze it."""
+def issue_invoice(*, invoice: Invoice, by, at=None) -> Invoice:
+    """Give a draft the next number and freeze it (``at``: when, for imports and
+    the demo; now by default)."""
     current = _locked_invoice(invoice)
     if not current.is_draft:
         raise BillingError(f"{current.display_number} is already issued.")
-    return _issue_locked(current, by)
+    return _issue_locked(current, by, at)
 
 
 @transaction.atomic
@@ -369,6 +370,7 @@ def take_payment(
     reference: str = "",
     keep_excess_as_credit: bool = False,
     expected_balance: Decimal | None = None,
+    at=None,
 ) -> Payment:
     """Record a payment. A draft is issued first. More than the balance is kept
     as account credit, only when the clerk confirmed it (money methods only)."""
@@ -379,7 +381,7 @@ def take_payment(
     if current.is_void:
         raise BillingError(f"{current.display_number} is void: it cannot be paid.")
     if current.is_draft:
-        _issue_locked(current, by)
+        _issue_locked(current, by, at)
     balance = amounts(current).balance
     if expected_balance is not None and balance != expected_balance:
         raise BillingError(
@@ -413,7 +415,7 @@ def take_payment(
         amount=applied,
         credited=excess,
         reference=reference.strip()[:100],
-        taken_at=timezone.now(),
+        taken_at=at or timezone.now(),
         taken_by=by if by is not None and by.is_authenticated else None,
     )
     if method == Payment.Method.ACCOUNT_CREDIT:
@@ -528,7 +530,7 @@ def sell_package(
 
 
 @transaction.atomic
-def redeem_package(*, invoice: Invoice, package: Package, appointment, by) -> Payment:
+def redeem_package(*, invoice: Invoice, package: Package, appointment, by, at=None) -> Payment:
     """One treatment of a package pays for a visit on the invoice."""
     current = _locked_invoice(invoice)
     locked = Package.objects.select_for_update().get(pk=package.pk)
@@ -546,7 +548,7 @@ def redeem_package(*, invoice: Invoice, package: Package, appointment, by) -> Pa
     if current.is_void:
         raise BillingError(f"{current.display_number} is void: it cannot be paid.")
     if current.is_draft:
-        _issue_locked(current, by)
+        _issue_locked(current, by, at)
     balance = amounts(current).balance
     if balance <= 0:
         raise BillingError(f"{current.display_number} is paid in full: nothing is owed.")
@@ -556,7 +558,7 @@ def redeem_package(*, invoice: Invoice, package: Package, appointment, by) -> Pa
         amount=min(line.total, balance),
         package=locked,
         appointment=appointment,
-        taken_at=timezone.now(),
+        taken_at=at or timezone.now(),
         taken_by=by if by is not None and by.is_authenticated else None,
     )
     Package.objects.filter(pk=locked.pk).update(used=F("used") + 1)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import record
+from demo.billing import seed_billing
 from demo.consents import seed_consents
 from demo.protocols import seed_protocols
 from demo.records import seed_records
@@ -589,6 +590,12 @@ def seed_demo() -> SeedResult:
     created["consents"] = seed_consents()
     # Issue 13: the demo practitioner's saved protocols (demo/protocols.py).
     created["protocols"] = seed_protocols(Practitioner.objects.get(user__email=PRACTITIONER_EMAIL))
+    # Issue 15: fees, the past weeks' invoices and payments, a package (demo/billing.py).
+    created["invoices"] = seed_billing(
+        rng=random.Random(SEED + 3),  # noqa: S311 (demo data)
+        front_desk_email=FRONT_DESK_EMAIL,
+        featured_email=PATIENT_EMAIL,
+    )
 
     totals = {
         "patients": len(specs),
