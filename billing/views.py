@@ -115,22 +115,17 @@ def package_balance(request, uuid):
 
 def _invoice_response(request, invoice, status=200, **forms):
     page = invoice_page(invoice)
-    balance = page.invoice.balance if not page.invoice.is_draft else None
+    draft_total = sum((line.total for line in page.lines), ZERO)
+    # What the patient owes now: a draft asks for its lines' total once issued.
+    owing = draft_total if page.invoice.is_draft else page.invoice.balance
     context = {
         "page": page,
         "invoice": page.invoice,
         "clinic": ClinicSettings.load(),
         "billing_settings": BillingSettings.load(),
-        "draft_total": sum((line.total for line in page.lines), ZERO),
+        "draft_total": draft_total,
         "payment_form": forms.get("payment_form")
-        or PaymentForm(
-            initial={
-                "amount": balance if balance and balance > 0 else None,
-                "expected_balance": balance
-                if balance is not None
-                else sum((line.total for line in page.lines), ZERO),
-            }
-        ),
+        or PaymentForm(initial={"amount": owing if owing > 0 else None, "expected_balance": owing}),
         "redeem_form": forms.get("redeem_form")
         or RedeemForm(packages=page.packages, visits=page.visits),
         "void_form": forms.get("void_form") or VoidForm(),
