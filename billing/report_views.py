@@ -23,13 +23,23 @@ def first_of_year_back(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=320)).replace(day=1)
 
 
+def within_reason(day: date) -> None:
+    """Reports run over the clinic's years, not year 9999 (day arithmetic overflows)."""
+    if not 1900 <= day.year <= 2999:
+        raise forms.ValidationError("Choose a date between 1900 and 2999.")
+
+
 class DayForm(forms.Form):
-    day = forms.DateField(label="Day", widget=DATE_INPUT, required=False)
+    day = forms.DateField(
+        label="Day", widget=DATE_INPUT, required=False, validators=[within_reason]
+    )
 
 
 class RangeForm(forms.Form):
-    start = forms.DateField(label="From", widget=DATE_INPUT, required=False)
-    end = forms.DateField(label="To", widget=DATE_INPUT, required=False)
+    start = forms.DateField(
+        label="From", widget=DATE_INPUT, required=False, validators=[within_reason]
+    )
+    end = forms.DateField(label="To", widget=DATE_INPUT, required=False, validators=[within_reason])
 
     def clean(self):
         data = super().clean()
