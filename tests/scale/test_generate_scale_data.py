@@ -189,11 +189,14 @@ def test_past_visits_are_invoiced_and_mostly_paid(generated, db):
         Payment.objects.values_list("method", flat=True)
     )
     # The open balances PostgreSQL would keep agree with the invoices' own figures.
-    assert scalar(
-        "SELECT count(*) FROM billing_invoicebalance b JOIN billing_invoice i ON i.id = b.invoice_id"
-        " WHERE b.balance <> i.total - coalesce((SELECT sum(amount) FROM billing_payment p"
-        " WHERE p.invoice_id = i.id), 0)"
-    ) == 0
+    assert (
+        scalar(
+            "SELECT count(*) FROM billing_invoicebalance b JOIN billing_invoice i ON i.id = b.invoice_id"
+            " WHERE b.balance <> i.total - coalesce((SELECT sum(amount) FROM billing_payment p"
+            " WHERE p.invoice_id = i.id), 0)"
+        )
+        == 0
+    )
     assert InvoiceBalance.objects.count() == invoices
     aged = reports.aged_balances()
     assert aged.invoices > 0 and all(band > 0 for band in aged.totals)
