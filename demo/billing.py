@@ -163,6 +163,8 @@ def _code_signed_records(rng) -> None:
     recorded cause, sometimes with sciatica added."""
     settings = BillingSettings.load()
     available = list(coding.codes_for(settings))
+    if not available:  # the clinic's code list is empty (a database emptied after migrating)
+        return
     sciatica = "M54.4" if not settings.uses_icd10_cm else "M54.41"
     for session in TreatmentSession.objects.filter(signed_at__isnull=False).select_related(
         "practitioner__user", "patient"
