@@ -40,6 +40,8 @@ class Capability(StrEnum):
     VIEW_PRACTITIONERS = "view_practitioners"
     # Staff, rooms, appointment types, settings; the Django admin.
     MANAGE_CLINIC = "manage_clinic"
+    # Fees, invoices, payments, refunds, packages and billing reports (billing/).
+    BILL = "bill"
     # The patient's own portal.
     USE_PORTAL = "use_portal"
     # One's own sign-in security: two-factor authentication (staff only).
@@ -58,6 +60,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CLINIC,
             Capability.VIEW_CALENDAR,
             Capability.BOOK_APPOINTMENTS,
+            Capability.BILL,
             Capability.MANAGE_OWN_SECURITY,
         }
     ),
@@ -70,6 +73,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_CALENDAR,
             Capability.BOOK_APPOINTMENTS,
             Capability.VIEW_FLOOR,
+            Capability.BILL,
             Capability.MANAGE_OWN_SECURITY,
         }
     ),

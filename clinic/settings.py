@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "notifications",
     "intake",
     "documents",
+    "billing",
     "portal",
     "sessions.apps.SessionsConfig",
     "reports",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("portal/", include("portal.urls")),
     path("messages/", include("notifications.urls")),
+    path("billing/", include("billing.urls")),
     path("audit/", include("audit.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

@@ -24,6 +24,7 @@ from django.utils import timezone
 import audit.services
 from accounts.models import User
 from accounts.roles import Role
+from demo.billing import seed_billing
 from demo.consents import seed_consents
 from demo.history import seed_history, seed_practice_history
 from demo.intake_documents import seed_intake_and_documents
@@ -604,6 +605,12 @@ def seed_demo() -> SeedResult:
     )
     # Issue 16: the outcome reports' course summary (what manage.py refresh_outcomes does).
     refresh_outcomes()
+    # Issue 15: fees, the past weeks' invoices and payments, a package (demo/billing.py).
+    created["invoices"] = seed_billing(
+        rng=random.Random(SEED + 5),  # noqa: S311 (demo data)
+        front_desk_email=FRONT_DESK_EMAIL,
+        featured_email=PATIENT_EMAIL,
+    )
 
     totals = {
         "patients": len(specs),

@@ -69,6 +69,24 @@ def build(message: OutboundMessage, appointment, clinic: ClinicSettings | None =
     return email
 
 
+def build_document(message: OutboundMessage, clinic: ClinicSettings | None = None):
+    """A patient's requested document: the message's own text and attachment."""
+    clinic = clinic or ClinicSettings.load()
+    reply_to = ics.clinic_email(clinic)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        reply_to=[reply_to]
+        if reply_to and reply_to != parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        else None,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    email.attach(message.attachment_name, bytes(message.attachment), "application/pdf")
+    return email
+
+
 def calendar_part(invite: bytes, method: str) -> SafeMIMEText:
     """invite.ics as 'text/calendar; method=...; charset=utf-8' (EmailMessage.attach
     with a mimetype string would repeat the charset parameter)."""

@@ -25,6 +25,8 @@ class OutboundMessage(models.Model):
         REMINDER = "reminder", "Reminder"
         # Registered by the intake app (notifications.kinds): the online intake link.
         INTAKE_LINK = "intake_link", "Online intake link"
+        # A document the patient asked for (an invoice, receipt, superbill), attached.
+        DOCUMENT = "document", "Document"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
@@ -45,6 +47,14 @@ class OutboundMessage(models.Model):
     )
     # What a message of a registered kind is about (e.g. an intake request's uuid).
     subject_ref = models.CharField(max_length=64, blank=True)
+    # A document message is about a patient, not an appointment.
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.CharField(max_length=200, blank=True, db_default="")
+    body = models.TextField(blank=True, db_default="")
+    attachment = models.BinaryField(null=True, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True, db_default="")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(max_length=254)
@@ -74,9 +84,11 @@ class OutboundMessage(models.Model):
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
                 name="notifications_sent_has_time",
             ),
-            # About an appointment, or about the thing a registered kind names.
+            # About an appointment, or about the thing a registered kind names
+            # (e.g. an intake request); a document, about a patient, attached.
             models.CheckConstraint(
-                condition=Q(appointment__isnull=False) | ~Q(subject_ref=""),
+                condition=(Q(kind="document") & Q(patient__isnull=False) & ~Q(attachment_name=""))
+                | (~Q(kind="document") & (Q(appointment__isnull=False) | ~Q(subject_ref=""))),
                 name="notifications_message_is_about_something",
             ),
         ]

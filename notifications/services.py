@@ -97,11 +97,32 @@ def queue_for(appointment, kind: str) -> list[OutboundMessage]:
     ]
 
 
+def queue_document(
+    *, patient, subject: str, body: str, filename: str, content: bytes
+) -> OutboundMessage | None:
+    """Queue an e-mail to ``patient`` with a document attached (an invoice, a
+    receipt) in the caller's transaction; the worker sends it once that commits.
+    None when the patient has no address or does not want e-mail."""
+    if not wants(patient, OutboundMessage.Kind.DOCUMENT):
+        return None
+    return OutboundMessage.objects.create(
+        patient=patient,
+        kind=OutboundMessage.Kind.DOCUMENT,
+        recipient=patient.email,
+        subject=subject[:200],
+        body=body,
+        attachment=content,
+        attachment_name=filename[:100],
+    )
+
+
 def outdated_reason(
     message: OutboundMessage, appointment, now: datetime | None = None, opt_outs=None
 ) -> str:
     """Why ``message`` should no longer go out, or '' if it still should."""
     now = now or timezone.now()
+    if message.kind == OutboundMessage.Kind.DOCUMENT:
+        return "" if wants(message.patient, message.kind) else "the patient no longer wants e-mails"
     if not wants(appointment.patient, message.kind, message.channel, opt_outs):
         if message.channel == Channel.SMS:
             return "the patient no longer wants text messages (or replied STOP)"
@@ -130,6 +151,7 @@ def _lock(message_id: int, condition: Q) -> OutboundMessage | None:
     return (
         OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related(
+            "patient",
             "appointment__patient",
             "appointment__practitioner__user",
             "appointment__room",
@@ -153,6 +175,8 @@ def _transmit(message: OutboundMessage, appointment, other=None) -> None:
     ``other`` is a kind another app registered (notifications.kinds): e-mail only."""
     if other is not None:
         other.build(message).send()
+    elif message.kind == OutboundMessage.Kind.DOCUMENT:
+        emails.build_document(message).send()
     elif message.channel == Channel.SMS:
         sms.send(message.recipient, sms.text_for(message, appointment))
     else:

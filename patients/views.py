@@ -95,6 +95,7 @@ def patient_detail(request, uuid):
         ),
         "can_edit_clinical": request.user.can(Capability.EDIT_CLINICAL),
         "can_archive": request.user.can(Capability.ARCHIVE_PATIENTS),
+        "can_bill": request.user.can(Capability.BILL),
         "consent": consent.consent_status(patient),
     }
     return render(request, "patients/detail.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import account, appointments, records
+from portal.views import account, appointments, billing, records
 
 app_name = "portal"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("access-log/", records.access_log, name="access-log"),
     path("export.json", records.export_json, name="export-json"),
     path("export/", records.export_page, name="export"),
+    # --- bills, payments, package credits and their documents ---
+    path("billing/", billing.billing, name="billing"),
 ]

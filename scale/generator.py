@@ -37,6 +37,7 @@ from patients.models import Patient
 from practitioners.models import Practitioner
 from scale import rows
 from scale.audit import write_audit_trail
+from scale.billing import write_billing
 from scale.checks import run_checks
 from scale.copy import Loaded, copy_lines, deferred_indexes, reserve_ids, text, triggers_off
 from scale.plan import (
@@ -64,7 +65,13 @@ BIG_TABLES = [
     "treatment_sessions_needleplacement",
     "audit_auditevent",
 ]
-LOADED_TABLES = ["accounts_user", "patients_patient", *BIG_TABLES]
+BILLING_TABLES = [
+    "billing_invoice",
+    "billing_invoiceline",
+    "billing_payment",
+    "billing_invoicebalance",
+]
+LOADED_TABLES = ["accounts_user", "patients_patient", *BIG_TABLES, *BILLING_TABLES]
 # TRUNCATE ... CASCADE from these empties every table of clinic data; the
 # catalogue (acupoints, needles) and the clinic's settings stay.
 CLEARED = [
@@ -374,6 +381,8 @@ def generate(
                     "placements_after": placements_after,
                 }
                 steps.timed("audit trail", lambda: write_audit_trail(ranges), rows_of=lambda n: n)
+                # Issue 15: invoices and payments for the past visits (scale/billing.py).
+                steps.timed("billing", lambda: write_billing(ranges), rows_of=lambda n: n)
                 rebuild_started = time.monotonic()
                 if progress:
                     print(

@@ -23,6 +23,7 @@ from practitioners.models import Practitioner
 from scheduling.availability import Availability, load_availability
 from scheduling.dates import long_datetime
 from scheduling.models import Appointment, AppointmentEvent, CalendarFeed, Room, WaitlistEntry
+from scheduling.signals import appointment_status_changed
 
 PRACTITIONER_CONSTRAINT = "scheduling_no_practitioner_double_booking"
 ROOM_CONSTRAINT = "scheduling_no_room_double_booking"
@@ -428,6 +429,9 @@ def change_status(
         note=IMPLIED_ARRIVAL_NOTE if skips_arrival else "",
         action=f"scheduling.appointment.{status}",
     )
+    appointment_status_changed.send(
+        sender=Appointment, appointment=current, previous=before["status"], by=by
+    )
     return current
 
 
@@ -490,6 +494,9 @@ def cancel_appointment(
         before=before,
         note=reason,
         action="scheduling.appointment.cancelled",
+    )
+    appointment_status_changed.send(
+        sender=Appointment, appointment=current, previous=before["status"], by=by
     )
     queue_for(current, OutboundMessage.Kind.CANCELLATION)
     return current

@@ -276,6 +276,8 @@ def record_context(
         "notices": {section: notice} if notice else {},
         "saved": {section: saved} if saved else {},
         "focus_point": focus_point,
+        # The treating practitioner picks the record's billing codes (billing's own page).
+        "can_code": session.is_treated_by(user),
         "can_add_addendum": session.is_signed
         and user.can(Capability.RECORD_SESSIONS)
         and licence_problem(user, doing="adding to a record") is None,

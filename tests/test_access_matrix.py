@@ -10,6 +10,7 @@ The expectations are what is right for the clinic, read from the views and
 from Django's admin code, not copied from whatever the code happens to do.
 """
 
+import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -818,6 +819,7 @@ MATRIX |= {
         refused_get(kwargs=uninvited_patient),
     ),
     "portal:home": portal_page(),
+    "portal:billing": (portal_page(), refused_get(POST)),
     "portal:cancel": (
         portal_page(kwargs=patient_a_appointment),
         portal_page(patient=404, kwargs=patient_b_appointment, variant="another patient's appointment"),
@@ -836,6 +838,194 @@ MATRIX |= {
     "portal:book-confirm": (
         portal_page(),
         portal_page(POST, variant="POST without a slot"),
+    ),
+}
+# fmt: on
+
+
+# --- Billing: front desk and the clinic admin (BILL); practitioners see no money ---
+# Staff pages refuse patients and practitioners (403) before any lookup; an
+# object that does not exist is 404. POST forms sent empty show the page again
+# with the errors (200); a line removed without a reason goes back to the invoice.
+
+
+_BILLED_VISITS = itertools.count()
+
+
+def _billed_invoice(o, issue=True):
+    """A visit of patient_a on its draft (issued unless ``issue=False``), each at
+    its own time so that several fit in one test."""
+    import datetime
+
+    from billing import services
+    from tests.factories.billing import billed_visit
+
+    start = datetime.datetime(2031, 1, 6, 9, tzinfo=datetime.UTC) + datetime.timedelta(
+        hours=next(_BILLED_VISITS)
+    )
+    _, line = billed_visit(
+        by=o.front_desk, patient=o.patient_a, practitioner=o.practitioner, start_at=start
+    )
+    if issue:
+        services.issue_invoice(invoice=line.invoice, by=o.front_desk)
+    return line
+
+
+def an_issued_invoice(o):
+    return {"uuid": _billed_invoice(o).invoice.uuid}
+
+
+def a_draft_invoice(o):
+    return {"uuid": _billed_invoice(o, issue=False).invoice.uuid}
+
+
+def an_invoice_line(o):
+    line = _billed_invoice(o, issue=False)
+    return {"uuid": line.invoice.uuid, "line_id": line.pk}
+
+
+def a_payment(o):
+    from decimal import Decimal
+
+    from billing import services
+
+    invoice = _billed_invoice(o).invoice
+    payment = services.take_payment(
+        invoice=invoice, method="cash", amount=Decimal("10"), by=o.front_desk
+    )
+    return {"uuid": payment.uuid}
+
+
+def no_such_invoice(o):
+    return {"uuid": "00000000-0000-4000-8000-000000000000"}
+
+
+def billing_page(method=GET, ok=200, **kwargs) -> Row:
+    return Row(method, anonymous=LOGIN, patient=403, front_desk=ok, practitioner=403, clinic_admin=ok, **kwargs)  # fmt: skip
+
+
+TO_INVOICE = Redirect("/billing/invoices/{uuid}/")
+
+
+def document_row(method=GET, ok=200, patient=200, **kwargs) -> Row:
+    return Row(method, anonymous=LOGIN, patient=patient, front_desk=ok, practitioner=403, clinic_admin=ok, **kwargs)  # fmt: skip
+
+
+def own_document(kind):
+    def kwargs(o):
+        return {"uuid": _billed_invoice(o).invoice.uuid, "kind": kind}
+
+    return kwargs
+
+
+def others_document(kind):
+    def kwargs(o):
+        return {**others_invoice(o), "kind": kind}
+
+    return kwargs
+
+
+def others_invoice(o):
+    from billing import services
+    from tests.factories.billing import billed_visit
+
+    _, line = billed_visit(by=o.front_desk, patient=o.patient_b)
+    return {"uuid": services.issue_invoice(invoice=line.invoice, by=o.front_desk).uuid}
+
+
+def draft_document(o):
+    return {"uuid": _billed_invoice(o, issue=False).invoice.uuid, "kind": "invoice"}
+
+
+def a_credit_note(o):
+    from decimal import Decimal
+
+    from billing import services
+
+    invoice = _billed_invoice(o).invoice
+    return {"uuid": services.issue_credit_note(invoice=invoice, amount=Decimal("5"), reason="Discount", by=o.front_desk).uuid}  # fmt: skip
+
+
+def practitioners_see_revenue(o):
+    from billing.models import BillingSettings
+
+    BillingSettings.objects.update_or_create(pk=1, defaults={"practitioners_see_own_revenue": True})
+    return {}
+
+
+def own_session(o):
+    return {"uuid": _treatment_session(o.practitioner, o.patient_a).uuid}
+
+
+def others_signed_session(o):
+    from tests.factories import PractitionerFactory
+
+    return {"uuid": _treatment_session(PractitionerFactory(), o.patient_b, signed=True).uuid}
+
+
+# fmt: off
+MATRIX |= {
+    "billing:home": (billing_page(), refused_get(POST)),
+    "billing:account": (
+        billing_page(kwargs=own_record),
+        billing_page(ok=404, kwargs=no_such_patient, variant="no such patient"),
+        refused_get(POST, kwargs=own_record),
+    ),
+    "billing:add-item": (billing_page(POST, kwargs=own_record), refused_get(kwargs=own_record)),
+    "billing:sell-package": (billing_page(POST, kwargs=own_record), refused_get(kwargs=own_record)),
+    "billing:package-balance": billing_page(kwargs=own_record),
+    "billing:refund": (
+        billing_page(POST, kwargs=a_payment),
+        billing_page(POST, ok=404, kwargs=no_such_invoice, variant="no such payment"),
+        refused_get(kwargs=a_payment),
+    ),
+    "billing:invoice": (
+        billing_page(kwargs=an_issued_invoice),
+        billing_page(kwargs=a_draft_invoice, variant="a draft"),
+        billing_page(ok=404, kwargs=no_such_invoice, variant="no such invoice"),
+    ),
+    "billing:issue": (billing_page(POST, ok=TO_INVOICE, kwargs=a_draft_invoice), refused_get(kwargs=a_draft_invoice)),
+    "billing:pay": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:redeem": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:void": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:credit-note": (billing_page(POST, kwargs=an_issued_invoice), refused_get(kwargs=an_issued_invoice)),
+    "billing:remove-line": (billing_page(POST, ok=TO_INVOICE, kwargs=an_invoice_line), refused_get(kwargs=an_invoice_line)),
+    # Documents: staff who bill, and the patient for their own issued invoices.
+    "billing:document-pdf": (
+        document_row(kwargs=own_document("invoice")),
+        document_row(kwargs=own_document("superbill"), variant="superbill"),
+        document_row(patient=404, kwargs=others_document("receipt"), variant="another patient's"),
+        document_row(patient=404, ok=404, kwargs=draft_document, variant="a draft has none"),
+        document_row(patient=404, ok=404, kwargs=own_document("passport"), variant="no such kind"),
+    ),
+    "billing:superbill": (
+        document_row(kwargs=an_issued_invoice),
+        document_row(patient=404, kwargs=others_invoice, variant="another patient's"),
+    ),
+    "billing:email-document": (
+        billing_page(POST, ok=TO_INVOICE, kwargs=own_document("receipt")),
+        refused_get(kwargs=own_document("receipt")),
+    ),
+    "billing:credit-note-pdf": billing_page(kwargs=a_credit_note),
+    "billing:takings": (billing_page(), billing_page(query="day=garbage", variant="odd input")),
+    "billing:aged": billing_page(),
+    # Practitioners see no money unless the clinic lets them see their own revenue.
+    "billing:revenue": (
+        billing_page(),
+        billing_page(query="start=2026-02-01&end=2026-01-01", variant="end before start"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=200, practitioner=200, clinic_admin=200, kwargs=practitioners_see_revenue, variant="practitioners allowed their own"),
+    ),
+    "billing:export": (
+        billing_page(kwargs=lambda o: {"what": "invoices"}),
+        billing_page(kwargs=lambda o: {"what": "payments"}, variant="payments"),
+        billing_page(ok=404, kwargs=lambda o: {"what": "patients"}, variant="no such export"),
+        billing_page(ok=400, kwargs=lambda o: {"what": "invoices"}, query="start=garbage", variant="odd dates"),
+    ),
+    # The treating practitioner's codes for a record (front desk never sees a record).
+    "billing:codes": (
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=own_session),
+        Row(POST, anonymous=LOGIN, patient=403, front_desk=403, practitioner=200, clinic_admin=403, kwargs=own_session, variant="POST without codes"),
+        Row(GET, anonymous=LOGIN, patient=403, front_desk=403, practitioner=403, clinic_admin=403, kwargs=others_signed_session, variant="another practitioner's record"),
     ),
 }
 # fmt: on
@@ -926,7 +1116,7 @@ def model_admin_row(clinic_admin, **kwargs) -> Row:
 # Every app label with a registered ModelAdmin (the admin:app_list regex).
 ADMIN_APP_LABELS = (
     "auth", "axes", "accounts", "audit", "clinic", "patients", "practitioners", "scheduling",
-    "notifications", "otp_totp", "intake",
+    "notifications", "otp_totp", "intake", "billing",
 )  # fmt: skip
 
 # fmt: off
@@ -1082,6 +1272,31 @@ def make_totp_device(o):
     return TOTPDevice.objects.create(user=UserFactory(), name="Phone", confirmed=True)
 
 
+def make_billing_settings(o):
+    from billing.models import BillingSettings
+
+    return BillingSettings.load()
+
+
+def make_fee(o):
+    from billing.models import Fee
+    from tests.factories.scheduling import AppointmentTypeFactory
+
+    return Fee.objects.get_or_create(appointment_type=AppointmentTypeFactory(), practitioner=None, defaults={"amount": 60})[0]  # fmt: skip
+
+
+def make_diagnosis_code(o):
+    from billing.models import DiagnosisCode
+
+    return DiagnosisCode.objects.get_or_create(system="icd10", code="M54.5", defaults={"description": "Low back pain"})[0]  # fmt: skip
+
+
+def make_registration(o):
+    from billing.models import PractitionerRegistration
+
+    return PractitionerRegistration.objects.get_or_create(practitioner=o.practitioner, defaults={"registration_number": "NPI-1"})[0]  # fmt: skip
+
+
 def _axes_fields():
     return {
         "user_agent": "pytest",
@@ -1124,6 +1339,11 @@ ADMIN_MODELS = {
     "notifications.textoptout":   (make_text_opt_out,       200,       403, 200,    200,   403),
     # django-otp's own admin: the clinic admin removes a lost device (never sees its key).
     "otp_totp.totpdevice":        (make_totp_device,        200,       200, 200,    200,   200),
+    # Billing rules, fees and the diagnosis-code list (a code is retired, never deleted).
+    "billing.billingsettings":    (make_billing_settings,   200,       200, 200,    200,   403),  # add: 2 rows below
+    "billing.fee":                (make_fee,                200,       200, 200,    200,   200),
+    "billing.diagnosiscode":      (make_diagnosis_code,     200,       200, 200,    200,   403),
+    "billing.practitionerregistration": (make_registration, 200,       200, 200,    200,   200),
 }
 # fmt: on
 
@@ -1160,6 +1380,17 @@ def with_clinic_settings(o):
 MATRIX["admin:clinic_clinicsettings_add"] = (
     model_admin_row(200, variant="no settings yet"),
     model_admin_row(403, kwargs=with_clinic_settings, variant="settings exist"),
+)
+
+
+def with_billing_settings(o):
+    make_billing_settings(o)
+    return {}
+
+
+MATRIX["admin:billing_billingsettings_add"] = (
+    model_admin_row(200, variant="no settings yet"),
+    model_admin_row(403, kwargs=with_billing_settings, variant="settings exist"),
 )
 
 
@@ -1531,9 +1762,25 @@ def _plant_intake_and_document(o, patient):
     _document(o, patient=patient, clinical=True, description=PLANTED["document_description"])
 
 
+def _pdf_text(content: bytes) -> str:
+    """The text of a PDF's (deflated) content streams, as fpdf2 writes them."""
+    import re
+    import zlib
+
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL):
+        try:
+            parts.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            parts.append(stream.decode("latin-1"))
+    return "\n".join(parts)
+
+
 def _leaks(response) -> list[str]:
     if getattr(response, "streaming", False):
         body = b"".join(response.streaming_content).decode()
+    elif response.get("Content-Type") == "application/pdf":
+        body = _pdf_text(response.content)
     else:
         body = response.content.decode()
     return [name for name, value in PLANTED.items() if value in body]

@@ -604,6 +604,30 @@ def clinic_settings():
     return ClinicSettings.load()
 
 
+def billing_settings():
+    from billing.models import BillingSettings
+
+    return BillingSettings.load()
+
+
+def a_fee(w):
+    from billing.models import Fee
+
+    return Fee.objects.get_or_create(appointment_type=w.kind, practitioner=None, defaults={"amount": 60})[0]  # fmt: skip
+
+
+def a_code(w):
+    from billing.models import DiagnosisCode
+
+    return DiagnosisCode.objects.get_or_create(system="icd10", code="M54.5", defaults={"description": "Low back pain"})[0]  # fmt: skip
+
+
+def a_registration(w):
+    from billing.models import PractitionerRegistration
+
+    return PractitionerRegistration.objects.get_or_create(practitioner=w.practitioner, defaults={"registration_number": "NPI-1"})[0]  # fmt: skip
+
+
 ADMIN_MODELS = {
     # model: the object whose change form is fuzzed
     "patients.patient": lambda w: w.patient_b,
@@ -616,6 +640,10 @@ ADMIN_MODELS = {
     "scheduling.clinicclosure": lambda w: closure(),
     "accounts.user": lambda w: w.front_desk,
     "clinic.clinicsettings": lambda w: clinic_settings(),
+    "billing.billingsettings": lambda w: billing_settings(),
+    "billing.fee": a_fee,
+    "billing.diagnosiscode": a_code,
+    "billing.practitionerregistration": a_registration,
 }
 ADMIN_EXAMPLES = min(EXAMPLES, 10)
 
@@ -624,7 +652,10 @@ def _admin_cases():
     for label, existing in ADMIN_MODELS.items():
         app, model = label.split(".")
         regressions = ({"user": "abc"},) if label == "practitioners.practitioner" else ()
-        if label != "clinic.clinicsettings":  # one row of settings, which exists
+        if label not in (
+            "clinic.clinicsettings",
+            "billing.billingsettings",
+        ):  # one row, which exists
             yield Case(
                 f"admin:{app}_{model}_add",
                 "clinic_admin",
@@ -647,12 +678,88 @@ def _admin_cases():
 FORMS += list(_admin_cases())
 
 
+# --- Billing ----------------------------------------------------------------------------
+
+
+def billing_line(w, *, issue=True, paid=None, package=False):
+    """A visit of patient_a on an invoice (issued unless ``issue=False``, with a
+    card payment of ``paid``), and a usable package of patient_a if asked."""
+    from decimal import Decimal
+
+    from billing import services
+    from billing.models import Fee
+    from tests.factories.scheduling import AppointmentFactory
+
+    Fee.objects.get_or_create(appointment_type=w.kind, practitioner=None, defaults={"amount": 60})
+    visit = AppointmentFactory(
+        patient=w.patient_a, practitioner=w.practitioner, room=w.room, appointment_type=w.kind,
+        status="completed", start_at=local(timezone.localdate() - datetime.timedelta(days=3), 10),
+    )  # fmt: skip
+    line = services.bill_appointment(appointment=visit, by=w.front_desk)
+    if package:
+        services.sell_package(
+            patient=w.patient_a, name="Course of 6", treatments=6, price=Decimal("300"),
+            expires_on=timezone.localdate() + datetime.timedelta(days=90), by=w.front_desk,
+        )  # fmt: skip
+    if issue:
+        services.issue_invoice(invoice=line.invoice, by=w.front_desk)
+    if paid:
+        services.take_payment(invoice=line.invoice, method="card", amount=Decimal(paid), by=w.front_desk)  # fmt: skip
+    return line
+
+
+def invoice_form(name, *extra, baseline=None, **made):
+    def target(w, c):
+        line = billing_line(w, **made)
+        args = [line.invoice.uuid, *(line.pk if e == "line" else e for e in extra)]
+        return T(url(f"billing:{name}", *args), page=url("billing:invoice", line.invoice.uuid), baseline=baseline or {})  # fmt: skip
+
+    return target
+
+
+def refund_form(w, c):
+    line = billing_line(w, paid="30")
+    payment = line.invoice.payments.get()
+    return T(url("billing:refund", payment.uuid), page=url("billing:invoice", line.invoice.uuid), baseline={"amount": "5", "reason": "Goodwill"})  # fmt: skip
+
+
+def codes_form(w, c):
+    return T(url("billing:codes", w.draft().uuid))
+
+
+def account_form(name, baseline):
+    def target(w, c):
+        return T(url(f"billing:{name}", w.patient_a.uuid), page=url("billing:account", w.patient_a.uuid), baseline=baseline)  # fmt: skip
+
+    return target
+
+
+# fmt: off
+FORMS += [
+    Case("billing:add-item", "front_desk", account_form("add-item", {"description": "Heat pack", "unit_price": "12.50"})),
+    Case("billing:sell-package", "front_desk", account_form("sell-package", {"price": "300"})),
+    Case("billing:issue", "front_desk", invoice_form("issue", issue=False)),
+    Case("billing:pay", "front_desk", invoice_form("pay")),
+    Case("billing:pay", "front_desk", invoice_form("pay", issue=False), variant="a draft, issued by paying"),
+    Case("billing:redeem", "front_desk", invoice_form("redeem", issue=False, package=True)),
+    Case("billing:void", "front_desk", invoice_form("void", baseline={"reason": "Wrong patient"})),
+    Case("billing:credit-note", "front_desk", invoice_form("credit-note", baseline={"amount": "5", "reason": "Discount"})),
+    Case("billing:remove-line", "front_desk", invoice_form("remove-line", "line", issue=False, baseline={"reason": "Booked in error"})),
+    Case("billing:email-document", "front_desk", invoice_form("email-document", "receipt")),
+    Case("billing:refund", "front_desk", refund_form),
+    Case("billing:codes", "practitioner", codes_form),
+    Case("billing:takings", "front_desk", lambda w, c: T(url("billing:takings")), method=GET),
+    Case("billing:revenue", "front_desk", lambda w, c: T(url("billing:revenue")), method=GET),
+]
+# fmt: on
+
+
 def not_fuzzed(name: str) -> str | None:
     """Why a URL that takes a form is not in FORMS (None: it must be)."""
     if not name.startswith("admin:"):
         return None
-    if name == "admin:clinic_clinicsettings_add":
-        return "one row of clinic settings: once it exists (always, here) the add page is refused"
+    if name in ("admin:clinic_clinicsettings_add", "admin:billing_billingsettings_add"):
+        return "one row of settings: once it exists (always, here) the add page is refused"
     for label in ADMIN_MODELS:
         prefix = "admin:" + label.replace(".", "_") + "_"
         if name.startswith(prefix):

@@ -72,7 +72,8 @@ def book(request):
                 messages.warning(request, warning)
             return redirect("scheduling:appointment", uuid=appointment.uuid)
     patient = _chosen_patient(form)
-    return render(request, "scheduling/book.html", {"form": form, "patient": patient})
+    context = {"form": form, "patient": patient, "can_bill": request.user.can(Capability.BILL)}
+    return render(request, "scheduling/book.html", context)
 
 
 def _chosen_patient(form) -> Patient | None:
@@ -115,6 +116,9 @@ def detail(request, uuid):
             else None
         ),
         "can_change": appointment.changeable_by(request.user),
+        # The billing summary (packages left, money owed) is loaded by htmx from
+        # billing's own URL: scheduling does not import billing.
+        "can_bill": request.user.can(Capability.BILL),
         "status_form": StatusForm(initial={"version": appointment.version}),
         "events": appointment.events.select_related("by"),
         "outbound_messages": OutboundMessage.objects.filter(appointment=appointment),

@@ -38,7 +38,7 @@ def test_it_lets_front_desk_find_a_patient_and_register_a_namesake(
     expect(menu).to_have_text(
         [
             "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor",
-            "Practice reports", "Practitioners",
+            "Billing", "Practice reports", "Practitioners",
         ]
     )  # fmt: skip
     expect(menu.get_by_text("Clinic admin")).to_have_count(0)

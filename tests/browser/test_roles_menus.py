@@ -11,11 +11,11 @@ pytestmark = pytest.mark.browser
 
 MENUS = {
     "clinic_admin": [
-        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Practice reports",
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Billing", "Practice reports",
         "Practitioners", "Audit trail", "Clinic admin",
     ],
     "front_desk": [
-        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor",
+        "Home", "Calendar", "Patients", "Find a time", "Waitlist", "Treatment floor", "Billing",
         "Practice reports", "Practitioners",
     ],
     "practitioner": [
@@ -23,7 +23,7 @@ MENUS = {
         "Outcomes",
         "Practitioners",
     ],
-    "patient": ["Home", "Book online", "History", "Progress", "Documents", "Export"],
+    "patient": ["Home", "Book online", "History", "Progress", "Documents", "Export", "Bills"],
 }  # fmt: skip
 
 

@@ -75,9 +75,9 @@ def long_named_appointment(clinic):
 
 
 @pytest.mark.django_db
-# The intake link (notifications.kinds, registered by intake) goes by e-mail only.
+# The intake link (registered by intake) and documents (billing) go by e-mail only.
 @pytest.mark.parametrize(
-    "kind", [k for k in OutboundMessage.Kind.values if k != OutboundMessage.Kind.INTAKE_LINK]
+    "kind", [k for k in OutboundMessage.Kind.values if k not in ("intake_link", "document")]
 )
 def test_every_text_fits_two_segments_and_names_nothing_clinical(
     kind, long_named_appointment, clinic

@@ -174,3 +174,29 @@ def test_it_never_runs_in_production(settings):
     assert "production" in refusal(empty, clear=True, force=True)
     with pytest.raises(CommandError, match="production"):
         call_command("generate_scale_data", *TINY)
+
+
+def test_past_visits_are_invoiced_and_mostly_paid(generated, db):
+    from billing import reports
+    from billing.models import Invoice, InvoiceBalance, Payment
+
+    completed = Appointment.objects.filter(status="completed", end_at__lt=scalar("SELECT now()"))
+    invoices = Invoice.objects.count()
+    assert invoices == completed.count() > 1000
+    numbers = list(Invoice.objects.order_by("number").values_list("number", flat=True))
+    assert numbers == list(range(1, invoices + 1))  # gapless
+    assert {"cash", "card", "bank_transfer", "insurer"} <= set(
+        Payment.objects.values_list("method", flat=True)
+    )
+    # The open balances PostgreSQL would keep agree with the invoices' own figures.
+    assert (
+        scalar(
+            "SELECT count(*) FROM billing_invoicebalance b JOIN billing_invoice i ON i.id = b.invoice_id"
+            " WHERE b.balance <> i.total - coalesce((SELECT sum(amount) FROM billing_payment p"
+            " WHERE p.invoice_id = i.id), 0)"
+        )
+        == 0
+    )
+    assert InvoiceBalance.objects.count() == invoices
+    aged = reports.aged_balances()
+    assert aged.invoices > 0 and all(band > 0 for band in aged.totals)
