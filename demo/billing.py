@@ -29,6 +29,9 @@ FEES = {
 SENIOR_FOLLOW_UP = ("practitioner@example.com", Decimal("60.00"))
 
 
+PACKAGE_SOLD_WITHIN_DAYS = 28
+
+
 def seed_billing(*, rng: random.Random, front_desk_email: str, featured_email: str) -> int:
     """Invoices issued; 0 when the demo already has billing."""
     if Invoice.objects.exists():
@@ -72,7 +75,14 @@ def seed_billing(*, rng: random.Random, front_desk_email: str, featured_email: s
             appointment.patient.user is not None
             and appointment.patient.user.email == featured_email
         )
-        if package is None and featured and appointment.status == Appointment.Status.COMPLETED:
+        # Sold in her current weekly course (demo/history.py gives her an older
+        # one too), so the demo shows treatments still left on it.
+        if (
+            package is None
+            and featured
+            and appointment.status == Appointment.Status.COMPLETED
+            and now - appointment.start_at < timedelta(days=PACKAGE_SOLD_WITHIN_DAYS)
+        ):
             package = _sell_package(desk, appointment.patient, when)
             issued += 1
         kind = {

@@ -11,6 +11,7 @@ from django.db import ProgrammingError, connection, transaction
 from billing import coding, documents, services
 from billing.models import BillingSettings, PractitionerRegistration, SessionCoding
 from notifications.models import OutboundMessage
+from notifications.services import send_queued
 from tests.factories.billing import billed_visit
 from tests.factories.sessions import NeedlePlacementFactory, TreatmentSessionFactory, sign
 
@@ -129,6 +130,10 @@ def test_a_document_is_emailed_through_the_message_queue(
         response = desk.post(f"/billing/invoices/{invoice.uuid}/receipt/email/")
     assert response.status_code == 302
     message = OutboundMessage.objects.get(kind="document")
+    # Queued in the request; the worker (deliver_messages) sends it.
+    assert message.status == "queued" and not mail.outbox
+    send_queued()
+    message.refresh_from_db()
     assert message.status == "sent"
     (email,) = mail.outbox
     assert email.subject.startswith("Receipt INV-000001")
