@@ -94,8 +94,11 @@ def test_it_lets_an_invited_patient_set_a_password_read_answer_and_cancel(
     expect(page.get_by_test_id("history-session")).to_have_count(2)
     expect(page.get_by_test_id("what-we-did").first).to_contain_text("BL23 Shenshu (both sides)")
     open_menu_entry(page, "Progress")
+    # (The page holds a wide and a phone layout of the chart; CSS shows one.)
     expect(
-        page.get_by_role("img", name="Pain and disability over the course of care")
+        page.get_by_role("img", name="Pain and disability over the course of care").filter(
+            visible=True
+        )
     ).to_be_visible()
     expect(page.get_by_test_id("mic-nprs")).to_have_count(1)
     expect(
