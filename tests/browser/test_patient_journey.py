@@ -94,12 +94,14 @@ def test_it_lets_an_invited_patient_set_a_password_read_answer_and_cancel(
     expect(page.get_by_test_id("history-session")).to_have_count(2)
     expect(page.get_by_test_id("what-we-did").first).to_contain_text("BL23 Shenshu (both sides)")
     open_menu_entry(page, "Progress")
-    # (The page holds a wide and a phone layout of the chart; CSS shows one.)
-    expect(
-        page.get_by_role("img", name="Pain and disability over the course of care").filter(
-            visible=True
-        )
-    ).to_be_visible()
+    # (The page holds a wide and a phone layout of the chart; on a phone CSS shows
+    # the phone one.)
+    phone_chart = page.get_by_test_id("trend-chart-phone")
+    expect(phone_chart).to_be_visible()
+    expect(phone_chart).to_have_accessible_name(
+        re.compile("^Pain and disability over the course of care")
+    )
+    expect(page.get_by_test_id("trend-chart")).to_be_hidden()
     expect(page.get_by_test_id("mic-nprs")).to_have_count(1)
     expect(
         page.get_by_role("table", name="Your pain and daily-life scores").get_by_test_id(
