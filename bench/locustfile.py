@@ -64,6 +64,11 @@ PAGES = {
     "session_edit": ("practitioner", _draft),
     "floor_board": ("front_desk", lambda rng, account: "/records/floor/"),
     "portal_history": ("patient", lambda rng, account: "/portal/history/"),
+    # Report pages (issues 15 and 16)
+    "outcomes": ("practitioner", lambda rng, account: "/reports/outcomes/"),
+    "practice_reports": ("front_desk", lambda rng, account: "/reports/practice/"),
+    "takings": ("front_desk", lambda rng, account: "/billing/reports/takings/"),
+    "aged_debt": ("front_desk", lambda rng, account: "/billing/reports/aged/"),
 }
 
 _numbers = itertools.count()

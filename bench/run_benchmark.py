@@ -44,9 +44,15 @@ PAGES = [
     "floor_board",
     "portal_history",
 ]
-TARGET_P95_MS = 150
-TARGET_RATIO = 0.3
-TARGET_FIND_MS = 50
+# Report pages (issues 15 and 16): asked for now and then, not all day, so
+# they are judged on their own latency alone, not on throughput.
+REPORT_PAGES = ["outcomes", "practice_reports", "takings", "aged_debt"]
+# Issue 14's targets, as multiples of the bare view measured in the same run
+# (absolute times move ±15 % between runs on this machine).
+TARGET_RATIO = 0.3  # key page's req/s at N users ÷ the bare view's
+TARGET_P95_TIMES = 6  # key page's p95 ÷ the bare view's p95
+TARGET_FIND_TIMES = 8  # find a time alone ÷ the bare view alone (p50)
+TARGET_REPORT_TIMES = 100  # a report page alone ÷ the bare view alone (p50)
 
 
 def environment(args) -> dict[str, str]:
@@ -235,7 +241,16 @@ def run_locust(page, users, seconds, hosts, targets_file, env, workdir) -> dict:
                 row = line
     counts = json.loads(queries.read_text()).get(page, []) if queries.exists() else []
     if not row:
-        return {"requests": 0, "failures": 0, "rps": 0.0, "p50": None, "p95": None}
+        # No request of the page finished in time (the logins took the run).
+        return {
+            "requests": 0,
+            "failures": 0,
+            "rps": 0.0,
+            "p50": None,
+            "p95": None,
+            "queries": None,
+            "queries_max": None,
+        }
     return {
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
@@ -300,7 +315,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--servers", type=int, default=1, choices=(1, 2))
-    parser.add_argument("--pages", nargs="*", default=PAGES, choices=PAGES)
+    parser.add_argument(
+        "--pages", nargs="*", default=PAGES + REPORT_PAGES, choices=PAGES + REPORT_PAGES
+    )
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
 
@@ -329,7 +346,12 @@ def main() -> None:
         order = ["bare", *args.pages, "bare"]
         for index, page in enumerate(order):
             solo = run_locust(page, 1, args.solo, hosts, targets_file, env, workdir)
-            loaded = run_locust(page, args.users, args.duration, hosts, targets_file, env, workdir)
+            if page in REPORT_PAGES:  # judged alone; a short load run still shows its queries
+                loaded = run_locust(page, 2, args.solo, hosts, targets_file, env, workdir)
+            else:
+                loaded = run_locust(
+                    page, args.users, args.duration, hosts, targets_file, env, workdir
+                )
             key = "bare_after" if page == "bare" and index else page
             results[key] = {"solo": solo, "load": loaded}
             print(
@@ -369,32 +391,52 @@ def main() -> None:
         )
 
 
+def _mean(*values):
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
 def summarise(results: dict, bare_rps: float, args) -> str:
+    bare, after = results["bare"], results["bare_after"]
+    bare_p95 = _mean(bare["load"]["p95"], after["load"]["p95"])
+    bare_alone = _mean(bare["solo"]["p50"], after["solo"]["p50"])
     lines = [
         f"machine: {machine()}",
-        f"bare view: {bare_rps:.1f} req/s at {args.users} users (mean of the first and last run)",
+        f"bare view: {bare_rps:.1f} req/s at {args.users} users, p95 {bare_p95} ms, "
+        f"alone p50 {bare_alone} ms (means of the first and last run)",
+        f"targets: key pages ≥ {TARGET_RATIO} × its req/s and p95 ≤ {TARGET_P95_TIMES} × its p95; "
+        f"find a time alone ≤ {TARGET_FIND_TIMES} × its alone; "
+        f"reports alone ≤ {TARGET_REPORT_TIMES} × its alone",
         "",
-        "| page | req/s | p50 ms | p95 ms | alone p50 ms | queries/request | ratio to bare | targets |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| page | req/s | p50 ms | p95 ms | alone p50 ms | queries/request "
+        "| ratio to bare | p95 ÷ bare | alone ÷ bare | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for page, result in results.items():
         load, solo = result["load"], result["solo"]
         ratio = load["rps"] / bare_rps if bare_rps else 0.0
+        p95_times = load["p95"] / bare_p95 if load["p95"] and bare_p95 else None
+        alone_times = solo["p50"] / bare_alone if solo["p50"] and bare_alone else None
         missed = []
-        if page not in ("bare", "bare_after"):
-            if load["p95"] is None or load["p95"] >= TARGET_P95_MS:
-                missed.append(f"p95 ≥ {TARGET_P95_MS}")
+        if page in REPORT_PAGES:
+            if alone_times is None or alone_times > TARGET_REPORT_TIMES:
+                missed.append(f"alone > {TARGET_REPORT_TIMES} × bare")
+        elif page not in ("bare", "bare_after"):
+            if p95_times is None or p95_times > TARGET_P95_TIMES:
+                missed.append(f"p95 > {TARGET_P95_TIMES} × bare")
             if ratio < TARGET_RATIO:
                 missed.append(f"ratio < {TARGET_RATIO}")
-            if page == "find_a_time" and (solo["p50"] is None or solo["p50"] >= TARGET_FIND_MS):
-                missed.append(f"alone ≥ {TARGET_FIND_MS} ms")
-            if load["failures"]:
-                missed.append(f"{load['failures']} failures")
+            if page == "find_a_time" and (alone_times is None or alone_times > TARGET_FIND_TIMES):
+                missed.append(f"alone > {TARGET_FIND_TIMES} × bare")
+        if load["failures"]:
+            missed.append(f"{load['failures']} failures")
         verdict = "—" if page.startswith("bare") else ("met" if not missed else "; ".join(missed))
         queries = "" if load["queries"] is None else f"{load['queries']:.1f}"
+        p95_text = "" if p95_times is None else f"{p95_times:.1f}"
+        alone_text = "" if alone_times is None else f"{alone_times:.1f}"
         lines.append(
             f"| {page} | {load['rps']:.1f} | {load['p50']} | {load['p95']} | {solo['p50']} "
-            f"| {queries} | {ratio:.2f} | {verdict} |"
+            f"| {queries} | {ratio:.2f} | {p95_text} | {alone_text} | {verdict} |"
         )
     return "\n".join(lines)
 
