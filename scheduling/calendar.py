@@ -1,4 +1,6 @@
-"""The day and week calendar grids, built from data already loaded (no queries).
+"""The day and week calendar grids, built from data already loaded (no queries):
+``grid_appointments`` loads the appointments as plain rows beforehand, and
+jinja2_templates/scheduling/calendar_grid.html draws the grid.
 
 A grid is a table: one row per slot of the clinic's grid (``slot_minutes``,
 in local clock time) and one column per practitioner and day. The day view
