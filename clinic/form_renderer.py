@@ -6,7 +6,10 @@ that was a fifth of "find a time" and of the session record page. Django ships
 the same widget templates for Jinja2 (django/forms/jinja2), which render the
 same HTML several times faster. The Django admin's own widgets (the related-
 object wrapper, the date pickers) exist only as Django templates, so those fall
-back to Django's engine. Pages themselves stay Django templates.
+back to Django's engine. Pages themselves stay Django templates; only the
+calendar grids and find a time's results are Jinja2 templates of their own
+(jinja2_templates/, the second engine in settings.TEMPLATES), which the pages
+include as markup.
 """
 
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2

@@ -1,4 +1,6 @@
-"""The day and week calendar grids, built from data already loaded (no queries).
+"""The day and week calendar grids, built from data already loaded (no queries):
+``grid_appointments`` loads the appointments as plain rows beforehand, and
+jinja2_templates/scheduling/calendar_grid.html draws the grid.
 
 A grid is a table: one row per slot of the clinic's grid (``slot_minutes``,
 in local clock time) and one column per practitioner and day. The day view
@@ -35,7 +37,14 @@ from uuid import UUID
 
 from django.urls import reverse
 
+from patients.models import Patient
 from scheduling.availability import Availability, clinic_zone, day_bounds, local_datetime
+from scheduling.models import Appointment
+
+# A grid's appointments are plain rows (GridAppointment.FIELDS), not model
+# instances: five objects each (with patient, practitioner, room and type) for
+# a hundred bookings was a good part of a calendar page.
+STATUS_LABELS = dict(Appointment.Status.choices)
 
 MINUTES_PER_DAY = 24 * 60
 # Shown when nobody works that day (a closure, a weekend).
@@ -51,6 +60,15 @@ class Column:
     heading: str
     links: list[tuple[str, str]] = field(default_factory=list)
 
+    @cached_property
+    def day_iso(self) -> str:
+        return self.day.isoformat()
+
+    @cached_property
+    def day_label(self) -> str:
+        """Monday 7 January."""
+        return f"{self.day:%A} {self.day.day} {self.day:%B}"
+
 
 @dataclass
 class Entry:
@@ -65,11 +83,116 @@ class Entry:
     drop_url: str = ""
 
     @cached_property
+    def local_start(self) -> datetime:
+        return self.appointment.start_at.astimezone(clinic_zone())
+
+    @cached_property
     def time_label(self) -> str:
-        zone = clinic_zone()
-        start = self.appointment.start_at.astimezone(zone)
-        end = self.appointment.end_at.astimezone(zone)
-        return f"{start:%H:%M}–{end:%H:%M}"
+        end = self.appointment.end_at.astimezone(clinic_zone())
+        return f"{self.local_start:%H:%M}–{end:%H:%M}"
+
+
+class GridAppointment:
+    """An appointment as a calendar shows it, from ``.values(*FIELDS)``: who, when,
+    where, what and its status; of the patient only the names (never anything
+    clinical, nor contact details)."""
+
+    FIELDS = (
+        "id",
+        "uuid",
+        "start_at",
+        "end_at",
+        "blocked_until",
+        "status",
+        "version",
+        "practitioner_id",
+        "practitioner__uuid",
+        "practitioner__user_id",
+        "practitioner__user__full_name",
+        "room_id",
+        "room__uuid",
+        "room__name",
+        "appointment_type_id",
+        "appointment_type__name",
+        "appointment_type__buffer_after_minutes",
+        "patient__first_name",
+        "patient__preferred_name",
+        "patient__last_name",
+    )
+    __slots__ = (
+        "appointment_type_id",
+        "blocked_until",
+        "buffer_minutes",
+        "end_at",
+        "patient_name",
+        "pk",
+        "practitioner_id",
+        "practitioner_name",
+        "practitioner_user_id",
+        "practitioner_uuid",
+        "room_id",
+        "room_name",
+        "room_uuid",
+        "start_at",
+        "status",
+        "type_name",
+        "url",
+        "uuid",
+        "version",
+    )
+
+    def __init__(self, row: dict, url: str = ""):
+        self.pk = row["id"]
+        self.uuid = row["uuid"]
+        self.start_at = row["start_at"]
+        self.end_at = row["end_at"]
+        self.blocked_until = row["blocked_until"]
+        self.status = row["status"]
+        self.version = row["version"]
+        self.practitioner_id = row["practitioner_id"]
+        self.practitioner_uuid = row["practitioner__uuid"]
+        self.practitioner_user_id = row["practitioner__user_id"]
+        self.practitioner_name = row["practitioner__user__full_name"]
+        self.room_id = row["room_id"]
+        self.room_uuid = row["room__uuid"]
+        self.room_name = row["room__name"]
+        self.appointment_type_id = row["appointment_type_id"]
+        self.type_name = row["appointment_type__name"]
+        self.buffer_minutes = row["appointment_type__buffer_after_minutes"]
+        self.patient_name = Patient.name_of(
+            row["patient__first_name"], row["patient__preferred_name"], row["patient__last_name"]
+        )
+        self.url = url
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in Appointment.ACTIVE_STATUSES
+
+    @property
+    def is_movable(self) -> bool:
+        return self.status == Appointment.Status.BOOKED
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+    @property
+    def when_label(self) -> str:
+        """Monday 7 January, 10:00 (clinic time)."""
+        start = self.start_at.astimezone(clinic_zone())
+        return f"{start:%A} {start.day} {start:%B, %H:%M}"
+
+
+def grid_appointments(queryset) -> list[GridAppointment]:
+    """The queryset's appointments as GridAppointments (one query), each with its link."""
+    link = uuid_url("scheduling:appointment")
+    return [
+        GridAppointment(row, link(row["uuid"])) for row in queryset.values(*GridAppointment.FIELDS)
+    ]
 
 
 # What a cell shows on screen (a word, so that colour is never the only signal).

@@ -3,7 +3,9 @@ day for one practitioner), the colours stylesheet and the printable day sheet.
 
 The grids are built by ``scheduling.calendar`` from a fixed set of queries:
 the practitioners, the clinic settings, ``load_availability`` (five) and one
-query of the period's appointments, whatever the number of bookings.
+query of the period's appointments (plain rows), whatever the number of
+bookings; they are drawn by one Jinja2 template
+(jinja2_templates/scheduling/calendar_grid.html) that the pages include as markup.
 """
 
 import hashlib
@@ -15,9 +17,11 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.access import require
@@ -26,7 +30,7 @@ from clinic.models import ClinicSettings
 from patients.models import Patient
 from practitioners.models import Practitioner
 from scheduling.availability import day_bounds, load_availability
-from scheduling.calendar import Column, build_grid, week_of
+from scheduling.calendar import Column, build_grid, grid_appointments, week_of
 from scheduling.models import Appointment, AppointmentType
 from sessions.floor import occupied_rooms
 
@@ -87,16 +91,22 @@ def _url(name: str, **query) -> str:
     return reverse(name) + (f"?{urlencode(query)}" if query else "")
 
 
-def _period_appointments(practitioner_ids: list[int], first_day: date, last_day: date):
-    """Every appointment of the period (cancelled ones too), in one query."""
+def _period(practitioner_ids: list[int], first_day: date, last_day: date):
     start, _ = day_bounds(first_day)
     _, end = day_bounds(last_day)
-    return list(
-        Appointment.objects.for_calendar()
-        .defer(*PATIENT_FIELDS_NOT_SHOWN)
-        .filter(practitioner_id__in=practitioner_ids)
+    return (
+        Appointment.objects.filter(practitioner_id__in=practitioner_ids)
         .overlapping(start, end)
         .order_by("start_at")
+    )
+
+
+def _period_appointments(practitioner_ids: list[int], first_day: date, last_day: date):
+    """Every appointment of the period (cancelled ones too), in one query, for the day sheet."""
+    return list(
+        _period(practitioner_ids, first_day, last_day)
+        .for_calendar()
+        .defer(*PATIENT_FIELDS_NOT_SHOWN)
     )
 
 
@@ -109,7 +119,10 @@ def _permissions(user):
         return books_for_anyone or (books_own and practitioner.user_id == user.id)
 
     def can_move(appointment) -> bool:
-        return appointment.is_movable and appointment.changeable_by(user)
+        # Appointment.changeable_by, for a GridAppointment (a plain row).
+        return appointment.is_movable and (
+            books_for_anyone or (books_own and appointment.practitioner_user_id == user.id)
+        )
 
     return can_book, can_move
 
@@ -118,7 +131,7 @@ def _grid(request, columns, practitioner_ids, first_day, last_day, room_value, n
     """Availability, appointments and the grid; the rooms and the chosen room."""
     availability = load_availability(practitioner_ids, first_day, last_day)
     room = _pick(availability.rooms, room_value, notices, "room")
-    appointments = _period_appointments(practitioner_ids, first_day, last_day)
+    appointments = grid_appointments(_period(practitioner_ids, first_day, last_day))
     if room is not None:
         appointments = [a for a in appointments if a.room_id == room.id]
     can_book, can_move = _permissions(request.user)
@@ -139,6 +152,7 @@ def _grid(request, columns, practitioner_ids, first_day, last_day, room_value, n
         "rooms": availability.rooms,
         "room": room,
         "closed_days": closed,
+        "closed_labels": [f"{day:%A} {day.day} {day:%B}" for day in closed],
         "not_shown": [a for a in appointments if not a.is_active],
     }
 
@@ -204,7 +218,7 @@ def day_view(request):
         "day": day,
         "is_today": is_today,
         # Rooms with needles still in stay occupied, whatever the bookings say.
-        "occupied_rooms": list(occupied_rooms(timezone.now()).values()) if is_today else [],
+        "occupied_rooms": _occupied(occupied_rooms(timezone.now()).values()) if is_today else [],
         "practitioners": practitioners,
         "practitioner": chosen,
         "filters": {
@@ -224,7 +238,43 @@ def day_view(request):
         "caption": caption,
         "view": "day",
     }
-    template = "scheduling/day_grid.html" if _grid_request(request) else "scheduling/day.html"
+    return _page(request, "scheduling/day.html", context)
+
+
+def _occupied(sessions) -> list[tuple[str, str, str]]:
+    """Room, since when (clinic time) and practitioner of each running retention."""
+    return [
+        (
+            str(session.room),
+            f"{timezone.localtime(session.needles_in_at):%H:%M}",
+            str(session.practitioner),
+        )
+        for session in sessions
+    ]
+
+
+def _page(request, template: str, context: dict):
+    """The page, or for htmx the grid alone (it reloads itself after a change). The
+    grid is a Jinja2 template of its own, included in the page as markup."""
+    grid = engines["jinja2"].get_template("scheduling/calendar_grid.html")
+    context["grid_html"] = mark_safe(  # noqa: S308 (autoescaped by Jinja2)
+        grid.render(
+            {
+                key: context.get(key)
+                for key in (
+                    "grid",
+                    "view",
+                    "caption",
+                    "occupied_rooms",
+                    "closed_labels",
+                    "not_shown",
+                )
+            },
+            request,
+        )
+    )
+    if _grid_request(request):
+        return HttpResponse(context["grid_html"])
     return render(request, template, context)
 
 
@@ -322,8 +372,7 @@ def week_view(request):
         }
     else:
         notices.append("There are no active practitioners yet.")
-    template = "scheduling/day_grid.html" if _grid_request(request) else "scheduling/week.html"
-    return render(request, template, context)
+    return _page(request, "scheduling/week.html", context)
 
 
 def _tint(colour: str, alpha: float = 0.16) -> str:

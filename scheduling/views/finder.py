@@ -4,13 +4,16 @@ import uuid
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.access import require
 from accounts.roles import Capability
 from patients.models import Patient
+from scheduling.availability import clinic_zone
 from scheduling.planning_forms import FindForm
 from scheduling.slots import find_slots
 
@@ -38,6 +41,25 @@ def _book_url(slot, appointment_type, patient) -> str:
     if patient is not None:
         query = {"patient": patient.uuid} | query
     return f"{reverse('scheduling:book')}?{urlencode(query)}"
+
+
+def _results(slots) -> list[dict]:
+    """The found slots as the results list shows them, in clinic time."""
+    zone = clinic_zone()
+    rows = []
+    for slot, book_url in slots:
+        start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+        rows.append(
+            {
+                "day": f"{start:%A} {start.day} {start:%B}",
+                "start": f"{start:%H:%M}",
+                "end": f"{end:%H:%M}",
+                "practitioner": str(slot.practitioner),
+                "room": str(slot.room),
+                "book_url": book_url,
+            }
+        )
+    return rows
 
 
 @require_GET
@@ -74,5 +96,19 @@ def find(request):
         "limit": RESULTS,
         "fragment": bool(request.htmx),
     }
+    # The results list through Jinja2, as the calendar grids (docs/performance.md).
+    results = engines["jinja2"].get_template("scheduling/find_results.html")
+    context["results_html"] = mark_safe(  # noqa: S308 (autoescaped by Jinja2)
+        results.render(
+            {
+                "form": form,
+                "fragment": context["fragment"],
+                "rows": None if slots is None else _results(slots),
+                "passed": passed,
+                "limit": RESULTS,
+            },
+            request,
+        )
+    )
     template = "scheduling/find_results.html" if request.htmx else "scheduling/find.html"
     return render(request, template, context)

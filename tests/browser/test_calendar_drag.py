@@ -186,6 +186,10 @@ def test_the_keyboard_moves_it_too(page, live_server, front_desk, monday):
     grip.focus()
     page.keyboard.press("Enter")
     page.keyboard.press("ArrowDown")
+    # The server's verdict first: a check still running when the test ends
+    # deadlocks with the database flush of the teardown.
+    expect(announce).to_contain_text("13:45–14:15 with")
+    expect(announce).to_contain_text("✓ Free")
     page.keyboard.press("Escape")
     expect(announce).to_contain_text("Move cancelled")
     gwen.refresh_from_db()

@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
@@ -249,6 +251,43 @@ def test_cancelled_appointments_are_listed_below_the_grid(client_for, front_desk
     html = body(r)
     assert 'data-testid="calendar-appointment"' not in html
     assert "No-show" in html[html.index('data-testid="not-shown"') :]
+
+
+@pytest.mark.django_db
+def test_names_are_escaped_in_the_grid_the_agenda_and_the_cancelled_list(
+    client_for, front_desk, booked
+):
+    """The grids are Jinja2 templates: autoescaped like Django's."""
+    booked.patient.first_name = '<b>"Bo"</b>'
+    booked.patient.save()
+    AppointmentFactory(
+        practitioner=booked.practitioner,
+        room=booked.room,
+        appointment_type=booked.appointment_type,
+        patient=booked.patient,
+        start_at=at(14),
+        status=Appointment.Status.NO_SHOW,
+    )
+    client = client_for(front_desk)
+    for url in (DAY_URL, WEEK_URL + f"?practitioner={booked.practitioner.uuid}"):
+        html = body(client.get(url, {"date": "2030-01-07"}))
+        assert "<b>" not in html
+        assert 'data-patient="&lt;b&gt;&#34;Bo&#34;&lt;/b&gt; Grey"' in html
+        assert html.count("&lt;b&gt;&#34;Bo&#34;&lt;/b&gt; Grey") >= 4  # entry, move, not shown
+
+
+@pytest.mark.django_db
+def test_the_grids_load_only_the_patient_s_names(client_for, front_desk, booked):
+    client = client_for(front_desk)
+    for url in (DAY_URL, WEEK_URL + f"?practitioner={booked.practitioner.uuid}"):
+        with CaptureQueriesContext(connection) as queries:
+            assert "Gwen Grey" in body(client.get(url, {"date": "2030-01-07"}))
+        columns = {
+            column
+            for query in queries.captured_queries
+            for column in re.findall(r'"patients_patient"\."(\w+)"', query["sql"])
+        }
+        assert columns == {"id", "first_name", "preferred_name", "last_name"}
 
 
 @pytest.mark.django_db

@@ -111,10 +111,8 @@ def test_the_calendar_shows_a_room_with_needles_still_in(client_for, front_desk,
     from tests.factories.sessions import TreatmentSessionFactory
 
     room = RoomFactory(name="Room Kauri")
-    TreatmentSessionFactory(
-        practitioner=practitioner,
-        room=room,
-        needles_in_at=timezone.now() - datetime.timedelta(minutes=12),
-    )
+    since = timezone.now() - datetime.timedelta(minutes=12)
+    TreatmentSessionFactory(practitioner=practitioner, room=room, needles_in_at=since)
     body = client_for(front_desk).get("/calendar/").content.decode()
-    assert "Needles still in" in body and "Room Kauri" in body
+    assert "Needles still in" in body
+    assert f"Room Kauri (since {timezone.localtime(since):%H:%M}, Pat Practitioner)" in body
