@@ -11,29 +11,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
-from patients.models import Patient
 from practitioners.models import Practitioner
-from reports import queries
+from reports import figures, queries
 from reports.charts import BarChart, StepChart, share_bars, step_curve
 from reports.forms import OutcomeFilterForm
-from reports.models import OutcomeRefresh
-from reports.outcomes import (
-    Course,
-    Summary,
-    apply_filters,
-    breakdown,
-    build_courses,
-    drop_out,
-    improvement_curve,
-    responders_by_visit,
-    safety_from_counts,
-    summarise,
-    top_point_sets,
-)
+from reports.models import CourseSummary, OutcomeRefresh
+from reports.outcomes import Summary, build_courses, safety_from_counts
 from reports.research import K, SmallGroup, research_rows, too_small_groups
-from reports.summary import last_refresh, stored_courses, total_safety
+from reports.summary import last_refresh
 from reports.tables import (
     SUPPRESSED,
     Table,
@@ -68,37 +57,57 @@ class OutcomeReport:
     refreshed: OutcomeRefresh | None = None
     is_lead: bool = False
     own: bool = False  # the user has a practitioner profile (their patients' table)
+    older: str = ""  # the query string of the next page of their patients' courses
 
 
-def _decision(course: Course) -> str:
-    if not course.decidable():
+def _decision(course: CourseSummary) -> str:
+    if not course.decidable:
         return "Too low to measure a change"
-    return "Improved" if course.improved() else "Not improved"
+    return "Improved" if course.improved else "Not improved"
+
+
+def _before(value: str):
+    """The ``before`` parameter of the practitioner's list: "2026-03-02.123"
+    (start, patient id) of the last course shown; None when absent or odd."""
+    day, _, patient = (value or "").partition(".")
+    try:
+        return datetime.date.fromisoformat(day), int(patient)
+    except ValueError:
+        return None
 
 
 def build_outcome_report(
     user, params, *, today: datetime.date | None = None, full: bool = False
 ) -> OutcomeReport:
-    """Everything the outcomes page and its CSV exports show, from the course
-    summary (reports.summary): a handful of queries. ``full``: every one of
-    the practitioner's own courses (the CSV), not only the most recent."""
-    today = today or timezone.localdate()
+    """Everything the outcomes page and its CSV exports show, aggregated in
+    SQL over the course summary (reports.figures): a fixed handful of queries
+    whatever the number of courses. ``full``: every one of the practitioner's
+    own courses (their CSV), not a page of the most recent."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
     lead = is_clinical_lead(user)
     practitioner = own_practitioner(user)
-    courses = stored_courses()
+    refreshed = last_refresh()
     names = {}
     if lead:
         names = {p.id: str(p) for p in Practitioner.objects.with_user().order_by("user__full_name")}
-    protocols = sorted({c.protocol for c in courses if c.protocol})
     form = OutcomeFilterForm(
-        params or None, protocols=protocols, practitioners=list(names.items()) if lead else None
+        params or None,
+        protocols=refreshed.protocols if refreshed else (),
+        practitioners=list(names.items()) if lead else None,
     )
     form.is_valid()
-    chosen = apply_filters(courses, form.filters())
+    chosen = figures.chosen(form.filters())
 
-    headline = summarise("All courses", chosen)
-    curve = improvement_curve(chosen)
-    by_visit = responders_by_visit(chosen)
+    found = figures.summaries(
+        chosen, by=tuple(b for b in figures.BY if lead or b != "practitioner")
+    )
+    headline = found.all
+    curve = figures.curve(chosen)
+    totals = figures.totals(
+        chosen, today=today, now=now, practitioner_id=practitioner.id if practitioner else None
+    )
+    by_visit = headline.by_visit
     report = OutcomeReport(
         form=form,
         headline=headline,
@@ -111,7 +120,7 @@ def build_outcome_report(
         curve_chart=step_curve(
             "Cumulative share of courses improved meaningfully, by session (Kaplan–Meier)", curve
         ),
-        refreshed=last_refresh(),
+        refreshed=refreshed,
         is_lead=lead,
         own=practitioner is not None,
     )
@@ -143,29 +152,25 @@ def build_outcome_report(
             else f"{SUPPRESSED} courses with room to improve: no curve is shown."
         ),
     )
-    t["cause"] = summary_table(
-        "cause", "By cause", breakdown(chosen, lambda c: c.cause, CAUSE_LABELS)
-    )
+    t["cause"] = summary_table("cause", "By cause", found.breakdown("cause", CAUSE_LABELS))
     t["severity"] = summary_table(
-        "severity", "By baseline severity (ODI band)", breakdown(chosen, lambda c: c.baseline_band)
+        "severity", "By baseline severity (ODI band)", found.breakdown("band")
     )
     t["protocol"] = summary_table(
         "protocol",
         "By protocol applied",
-        breakdown(chosen, lambda c: c.protocol, {"": "No protocol applied"}),
+        found.breakdown("protocol", {"": "No protocol applied"}),
     )
     t["point_sets"] = summary_table(
-        "point_sets", "The point sets used most (by courses)", top_point_sets(chosen)
+        "point_sets", "The point sets used most (by courses)", found.top_point_sets()
     )
     if lead:
         t["practitioner"] = summary_table(
             "practitioner",
             "By practitioner (first session of the course)",
-            breakdown(
-                chosen, lambda c: str(c.practitioner_id), {str(k): v for k, v in names.items()}
-            ),
+            found.breakdown("practitioner", {str(k): v for k, v in names.items()}),
         )
-    dropped = drop_out(chosen, today, queries.booked_patient_ids())
+    dropped = totals.drop_out
     t["dropout"] = Table.of(
         "dropout",
         "Drop-out",
@@ -178,14 +183,13 @@ def build_outcome_report(
             )
         ],
     )
-    counts = total_safety(chosen)
-    figures = safety_from_counts(counts, **queries.SAFETY_LABELS)
+    safety = safety_from_counts(totals.safety, **queries.SAFETY_LABELS)
     safety_rows = [
-        *[("Adverse event: " + r.label, r) for r in figures.adverse_by_type],
-        *[("Adverse events, " + r.label.lower(), r) for r in figures.adverse_by_severity],
-        ("Needle-count incidents", figures.needle_incidents),
-        *[("Override: " + r.label, r) for r in figures.overrides_by_kind],
-        ("Red-flag referrals", figures.red_flag_referrals),
+        *[("Adverse event: " + r.label, r) for r in safety.adverse_by_type],
+        *[("Adverse events, " + r.label.lower(), r) for r in safety.adverse_by_severity],
+        ("Needle-count incidents", safety.needle_incidents),
+        *[("Override: " + r.label, r) for r in safety.overrides_by_kind],
+        ("Red-flag referrals", safety.red_flag_referrals),
     ]
     t["safety"] = Table.of(
         "safety",
@@ -197,40 +201,54 @@ def build_outcome_report(
         ],
     )
     if practitioner is not None:
-        mine = [c for c in reversed(chosen) if practitioner.id in c.practitioner_ids]
-        shown = mine if full else mine[:MY_COURSES_SHOWN]
-        # Always one query (an empty id list would skip it): the patients this
-        # practitioner has signed for.
-        patients = {
-            p.id: p
-            for p in Patient.objects.filter(
-                treatment_sessions__practitioner=practitioner,
-                treatment_sessions__signed_at__isnull=False,
-            ).distinct()
-        }
-        t["my_courses"] = Table.of(
-            "my_courses",
-            "Your patients' courses",
-            ("Patient", "Course started", "Sessions", "Cause", "NPRS", "ODI %", "Decision"),
-            [
-                (
-                    patients[c.patient_id].display_name if c.patient_id in patients else "",
-                    c.start.isoformat(),
-                    c.count,
-                    CAUSE_LABELS.get(c.cause, "Not recorded"),
-                    c.nprs_text,
-                    c.odi_text,
-                    _decision(c),
-                )
-                for c in shown
-            ],
-            note=(
-                f"the {MY_COURSES_SHOWN} most recent of {len(mine)}: the CSV has them all"
-                if len(shown) < len(mine)
-                else ""
-            ),
-        )
+        _my_courses(report, chosen, practitioner, totals.mine, params, full=full)
     return report
+
+
+def _my_courses(report, chosen, practitioner, total: int, params, *, full: bool) -> None:
+    """The practitioner's own patients' courses by name, most recent first: a
+    page of MY_COURSES_SHOWN (one query, "Older courses" for the next) or, for
+    the CSV, all of them."""
+    mine = (
+        chosen.filter(practitioner_ids__contains=[practitioner.id])
+        .select_related("patient")
+        .order_by("-start", "-patient_id")
+    )
+    before = None if full else _before((params or {}).get("before", ""))
+    if before:
+        day, patient = before
+        mine = mine.filter(Q(start__lt=day) | Q(start=day, patient_id__lt=patient))
+    shown = list(mine if full else mine[: MY_COURSES_SHOWN + 1])
+    if not full and len(shown) > MY_COURSES_SHOWN:
+        shown = shown[:MY_COURSES_SHOWN]
+        older = QueryDict(mutable=True)
+        for key, value in (params or {}).items():
+            if key != "before":
+                older[key] = value
+        older["before"] = f"{shown[-1].start.isoformat()}.{shown[-1].patient_id}"
+        report.older = older.urlencode()
+    note = ""
+    if report.older or before:
+        which = "older than the previous page" if before else "the most recent"
+        note = f"{len(shown)} of your {total} courses, {which}: the CSV has them all"
+    report.tables["my_courses"] = Table.of(
+        "my_courses",
+        "Your patients' courses",
+        ("Patient", "Course started", "Sessions", "Cause", "NPRS", "ODI %", "Decision"),
+        [
+            (
+                c.patient.display_name,
+                c.start.isoformat(),
+                c.sessions,
+                CAUSE_LABELS.get(c.cause, "Not recorded"),
+                c.nprs_text,
+                c.odi_text,
+                _decision(c),
+            )
+            for c in shown
+        ],
+        note=note,
+    )
 
 
 @dataclass
