@@ -52,11 +52,12 @@ def summary_of(course: Course, safety: Counter) -> CourseSummary:
         nprs_change=course.change(NPRS),
         odi_change=course.change(ODI),
         discharged=course.discharged,
-        point_set=list(course.point_set),
+        point_set=", ".join(course.point_set),
         practitioner_ids=sorted(course.practitioner_ids),
         nprs_text=_score_text(course, NPRS),
         odi_text=_score_text(course, ODI),
         safety=[safety[key] for key in SAFETY_KEYS],
+        safety_events=sum(safety[key] for key in SAFETY_KEYS if key != "sessions"),
     )
 
 
@@ -77,6 +78,8 @@ def refresh() -> OutcomeRefresh | None:
             (summary_of(c, safety_counts([s.id for s in c.sessions], indexed)) for c in courses),
             batch_size=2000,
         )
+        with connection.cursor() as cursor:  # the pages' plans want fresh statistics
+            cursor.execute(f"ANALYZE {CourseSummary._meta.db_table}")
         return OutcomeRefresh.objects.create(
             refreshed_at=timezone.now(),
             courses=len(courses),

@@ -1,11 +1,13 @@
 """The course summary gets its decisions as plain columns (decidable, improved,
-first session improved at, improved by visit 4/6/8/10) so that the outcome
-pages aggregate it in SQL, with the aggregated columns first. The table holds
+first session improved at, improved by visit 4/6/8/10), its point set as text
+and a count of safety events, so that the outcome pages aggregate it in SQL,
+with the aggregated columns first. The table holds
 nothing that ``manage.py refresh_outcomes`` cannot rebuild: it is created
 anew (empty), and the refresh records are dropped so that the pages say the
 figures have not been worked out until the next refresh."""
 
 import django.contrib.postgres.fields
+import django.contrib.postgres.indexes
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -46,14 +48,19 @@ class Migration(migrations.Migration):
                 ("nprs_change", models.FloatField(null=True)),
                 ("odi_change", models.FloatField(null=True)),
                 ("discharged", models.BooleanField()),
-                ("point_set", django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=12), default=list, size=None)),
+                ("point_set", models.TextField(blank=True)),
                 ("practitioner_ids", django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), size=None)),
                 ("nprs_text", models.CharField(blank=True, max_length=40)),
                 ("odi_text", models.CharField(blank=True, max_length=40)),
                 ("safety", django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), default=list, size=None)),
+                ("safety_events", models.PositiveIntegerField(default=0)),
             ],
             options={
-                "indexes": [models.Index(fields=["cause", "sessions"], name="course_summary_cause")],
+                "indexes": [
+                    models.Index(fields=["cause", "sessions"], name="course_summary_cause"),
+                    django.contrib.postgres.indexes.GinIndex(fields=["practitioner_ids"], name="course_summary_practitioners"),
+                    models.Index(condition=models.Q(("safety_events__gt", 0)), fields=["id"], name="course_summary_safety"),
+                ],
                 "constraints": [models.UniqueConstraint(fields=("patient", "number"), name="course_summary_unique")],
             },
         ),

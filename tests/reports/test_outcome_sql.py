@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 1)
 CAUSES = ["muscle_strain", "herniated_disc", "arthritis", "other", ""]
 PROTOCOLS = ["", "", "Lumbar strain", "Sciatica"]
-POINT_SETS = [(), ("BL23", "BL40"), ("BL23", "BL40", "GB30"), ("GV4", "KI3")]
+POINT_SETS = [(), ("BL23",), ("BL23", "BL40"), ("BL23", "BL40", "GB30"), ("GV4", "KI3")]
 
 
 def random_rows(rng, patient_ids, practitioner_ids):
