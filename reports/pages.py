@@ -99,9 +99,7 @@ def build_outcome_report(
     form.is_valid()
     chosen = figures.chosen(form.filters())
 
-    found = figures.summaries(
-        chosen, by=tuple(b for b in figures.BY if lead or b != "practitioner")
-    )
+    found = figures.summaries(chosen, by=("cause", "band", "protocol", "point_set"))
     headline = found.all
     curve = figures.curve(chosen)
     totals = figures.totals(
@@ -168,7 +166,11 @@ def build_outcome_report(
         t["practitioner"] = summary_table(
             "practitioner",
             "By practitioner (first session of the course)",
-            found.breakdown("practitioner", {str(k): v for k, v in names.items()}),
+            # A query of its own: in the cells above it would multiply them by
+            # the number of practitioners (100,000 cells on the scale data).
+            figures.summaries(chosen, by=("practitioner",)).breakdown(
+                "practitioner", {str(k): v for k, v in names.items()}
+            ),
         )
     dropped = totals.drop_out
     t["dropout"] = Table.of(

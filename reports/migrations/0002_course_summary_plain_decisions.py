@@ -7,7 +7,6 @@ anew (empty), and the refresh records are dropped so that the pages say the
 figures have not been worked out until the next refresh."""
 
 import django.contrib.postgres.fields
-import django.contrib.postgres.indexes
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -58,7 +57,7 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [
                     models.Index(fields=["cause", "sessions"], name="course_summary_cause"),
-                    django.contrib.postgres.indexes.GinIndex(fields=["practitioner_ids"], name="course_summary_practitioners"),
+                    models.Index(fields=["-start", "-patient_id"], name="course_summary_recent"),
                     models.Index(condition=models.Q(("safety_events__gt", 0)), fields=["id"], name="course_summary_safety"),
                 ],
                 "constraints": [models.UniqueConstraint(fields=("patient", "number"), name="course_summary_unique")],

@@ -133,9 +133,10 @@ def test_the_page_makes_a_fixed_number_of_queries(
     signed_course(practitioner, PatientFactory(), 6, 4)
     refresh()
     # The session, the user, her practitioner profile, the last refresh, the
-    # practitioners' names (lead), the summaries, the curve, drop-out and safety,
-    # her own courses, and the session's save (savepoint, update, release).
-    with django_assert_num_queries(12) as small:
+    # practitioners' names (lead), the summaries, the curve, drop-out and
+    # safety, the summaries by practitioner (lead), her own courses, and the
+    # session's save (savepoint, update, release).
+    with django_assert_num_queries(13) as small:
         client.get(url)
     for _ in range(3):
         signed_course(other_practitioner, PatientFactory(), 6, 5, 3, cause="arthritis")
