@@ -76,17 +76,20 @@ def _before(value: str):
         return None
 
 
-def build_outcome_report(
-    user, params, *, today: datetime.date | None = None, full: bool = False
-) -> OutcomeReport:
-    """Everything the outcomes page and its CSV exports show, aggregated in
-    SQL over the course summary (reports.figures): a fixed handful of queries
-    whatever the number of courses. ``full``: every one of the practitioner's
-    own courses (their CSV), not a page of the most recent."""
-    now = timezone.now()
-    today = today or timezone.localdate(now)
+@dataclass
+class _Choice:
+    """Who asks, and the courses their filters choose."""
+
+    form: OutcomeFilterForm
+    chosen: object  # a CourseSummary queryset
+    lead: bool
+    practitioner: Practitioner | None
+    names: dict[int, str]
+    refreshed: OutcomeRefresh | None
+
+
+def _choose(user, params) -> _Choice:
     lead = is_clinical_lead(user)
-    practitioner = own_practitioner(user)
     refreshed = last_refresh()
     names = {}
     if lead:
@@ -97,40 +100,41 @@ def build_outcome_report(
         practitioners=list(names.items()) if lead else None,
     )
     form.is_valid()
-    chosen = figures.chosen(form.filters())
+    return _Choice(
+        form, figures.chosen(form.filters()), lead, own_practitioner(user), names, refreshed
+    )
 
-    found = figures.summaries(chosen, by=("cause", "band", "protocol", "point_set"))
+
+SUMMARY_TABLES = ("summary", "by_visit", "cause", "severity", "protocol", "point_sets")
+
+
+def _summary_tables(found: figures.Summaries) -> dict[str, Table]:
     headline = found.all
-    curve = figures.curve(chosen)
-    totals = figures.totals(
-        chosen, today=today, now=now, practitioner_id=practitioner.id if practitioner else None
-    )
-    by_visit = headline.by_visit
-    report = OutcomeReport(
-        form=form,
-        headline=headline,
-        median=curve.median,
-        curve_n=curve.n,
-        by_visit_chart=share_bars(
-            "Courses improved meaningfully by visit",
-            [(f"Visit {v}", share) for v, share in by_visit],
+    return {
+        "summary": summary_table("summary", "All chosen courses", [headline]),
+        "by_visit": Table.of(
+            "by_visit",
+            "Improved by visit",
+            ("Visit", "Improved", "Courses with that many visits and room to improve"),
+            [(f"Visit {v}", percent_text(s), n_text(s.n)) for v, s in headline.by_visit],
         ),
-        curve_chart=step_curve(
-            "Cumulative share of courses improved meaningfully, by session (Kaplan–Meier)", curve
+        "cause": summary_table("cause", "By cause", found.breakdown("cause", CAUSE_LABELS)),
+        "severity": summary_table(
+            "severity", "By baseline severity (ODI band)", found.breakdown("band")
         ),
-        refreshed=refreshed,
-        is_lead=lead,
-        own=practitioner is not None,
-    )
-    t = report.tables
-    t["summary"] = summary_table("summary", "All chosen courses", [headline])
-    t["by_visit"] = Table.of(
-        "by_visit",
-        "Improved by visit",
-        ("Visit", "Improved", "Courses with that many visits and room to improve"),
-        [(f"Visit {v}", percent_text(s), n_text(s.n)) for v, s in by_visit],
-    )
-    t["curve"] = Table.of(
+        "protocol": summary_table(
+            "protocol",
+            "By protocol applied",
+            found.breakdown("protocol", {"": "No protocol applied"}),
+        ),
+        "point_sets": summary_table(
+            "point_sets", "The point sets used most (by courses)", found.top_point_sets()
+        ),
+    }
+
+
+def _curve_table(curve) -> Table:
+    return Table.of(
         "curve",
         "Cumulative improvement by session (Kaplan–Meier)",
         (
@@ -150,41 +154,31 @@ def build_outcome_report(
             else f"{SUPPRESSED} courses with room to improve: no curve is shown."
         ),
     )
-    t["cause"] = summary_table("cause", "By cause", found.breakdown("cause", CAUSE_LABELS))
-    t["severity"] = summary_table(
-        "severity", "By baseline severity (ODI band)", found.breakdown("band")
+
+
+def _practitioner_table(c: _Choice) -> Table:
+    return summary_table(
+        "practitioner",
+        "By practitioner (first session of the course)",
+        # A query of its own: in the cells of the other summaries it would
+        # multiply them by the number of practitioners (100,000 on the scale data).
+        figures.summaries(c.chosen, by=("practitioner",)).breakdown(
+            "practitioner", {str(k): v for k, v in c.names.items()}
+        ),
     )
-    t["protocol"] = summary_table(
-        "protocol",
-        "By protocol applied",
-        found.breakdown("protocol", {"": "No protocol applied"}),
+
+
+def _totals(c: _Choice, today, now) -> figures.Totals:
+    return figures.totals(
+        c.chosen,
+        today=today,
+        now=now,
+        practitioner_id=c.practitioner.id if c.practitioner else None,
     )
-    t["point_sets"] = summary_table(
-        "point_sets", "The point sets used most (by courses)", found.top_point_sets()
-    )
-    if lead:
-        t["practitioner"] = summary_table(
-            "practitioner",
-            "By practitioner (first session of the course)",
-            # A query of its own: in the cells above it would multiply them by
-            # the number of practitioners (100,000 cells on the scale data).
-            figures.summaries(chosen, by=("practitioner",)).breakdown(
-                "practitioner", {str(k): v for k, v in names.items()}
-            ),
-        )
+
+
+def _totals_tables(totals: figures.Totals) -> dict[str, Table]:
     dropped = totals.drop_out
-    t["dropout"] = Table.of(
-        "dropout",
-        "Drop-out",
-        ("Ended courses", "Ended after 1–2 visits without discharge", "Share"),
-        [
-            (
-                n_text(dropped.n),
-                dropped.dropped if dropped.share.shown else SUPPRESSED,
-                percent_text(dropped.share),
-            )
-        ],
-    )
     safety = safety_from_counts(totals.safety, **queries.SAFETY_LABELS)
     safety_rows = [
         *[("Adverse event: " + r.label, r) for r in safety.adverse_by_type],
@@ -193,26 +187,97 @@ def build_outcome_report(
         *[("Override: " + r.label, r) for r in safety.overrides_by_kind],
         ("Red-flag referrals", safety.red_flag_referrals),
     ]
-    t["safety"] = Table.of(
-        "safety",
-        "Safety",
-        ("Measure", "Count", "Per 1,000 sessions", "Signed sessions"),
-        [
-            (label, r.count, "" if r.per_1000 is None else r.per_1000, r.sessions)
-            for label, r in safety_rows
-        ],
+    return {
+        "dropout": Table.of(
+            "dropout",
+            "Drop-out",
+            ("Ended courses", "Ended after 1–2 visits without discharge", "Share"),
+            [
+                (
+                    n_text(dropped.n),
+                    dropped.dropped if dropped.share.shown else SUPPRESSED,
+                    percent_text(dropped.share),
+                )
+            ],
+        ),
+        "safety": Table.of(
+            "safety",
+            "Safety",
+            ("Measure", "Count", "Per 1,000 sessions", "Signed sessions"),
+            [
+                (label, r.count, "" if r.per_1000 is None else r.per_1000, r.sessions)
+                for label, r in safety_rows
+            ],
+        ),
+    }
+
+
+def build_outcome_report(user, params, *, today: datetime.date | None = None) -> OutcomeReport:
+    """Everything the outcomes page shows, aggregated in SQL over the course
+    summary (reports.figures): a fixed handful of queries whatever the number
+    of courses."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    c = _choose(user, params)
+    found = figures.summaries(c.chosen, by=("cause", "band", "protocol", "point_set"))
+    curve = figures.curve(c.chosen)
+    totals = _totals(c, today, now)
+    report = OutcomeReport(
+        form=c.form,
+        headline=found.all,
+        median=curve.median,
+        curve_n=curve.n,
+        by_visit_chart=share_bars(
+            "Courses improved meaningfully by visit",
+            [(f"Visit {v}", share) for v, share in found.all.by_visit],
+        ),
+        curve_chart=step_curve(
+            "Cumulative share of courses improved meaningfully, by session (Kaplan–Meier)", curve
+        ),
+        refreshed=c.refreshed,
+        is_lead=c.lead,
+        own=c.practitioner is not None,
     )
-    if practitioner is not None:
-        _my_courses(report, chosen, practitioner, totals.mine, params, full=full)
+    t = report.tables
+    t |= _summary_tables(found)
+    t["curve"] = _curve_table(curve)
+    if c.lead:
+        t["practitioner"] = _practitioner_table(c)
+    t |= _totals_tables(totals)
+    if c.practitioner is not None:
+        t["my_courses"], report.older = _my_courses(c, totals.mine, params, full=False)
     return report
 
 
-def _my_courses(report, chosen, practitioner, total: int, params, *, full: bool) -> None:
+def build_outcome_table(
+    user, params, key: str, *, today: datetime.date | None = None
+) -> Table | None:
+    """One table of the outcomes page for its CSV export, with only the
+    queries it needs (the practitioner's own courses: all of them); None when
+    there is no such table for this user."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    c = _choose(user, params)
+    if key in SUMMARY_TABLES:
+        found = figures.summaries(c.chosen, by=("cause", "band", "protocol", "point_set"))
+        return _summary_tables(found)[key]
+    if key == "curve":
+        return _curve_table(figures.curve(c.chosen))
+    if key == "practitioner" and c.lead:
+        return _practitioner_table(c)
+    if key in ("dropout", "safety"):
+        return _totals_tables(_totals(c, today, now))[key]
+    if key == "my_courses" and c.practitioner is not None:
+        return _my_courses(c, 0, params, full=True)[0]  # all of them: no count needed
+    return None
+
+
+def _my_courses(c: _Choice, total: int, params, *, full: bool) -> tuple[Table, str]:
     """The practitioner's own patients' courses by name, most recent first: a
-    page of MY_COURSES_SHOWN (one query, "Older courses" for the next) or, for
-    the CSV, all of them."""
+    page of MY_COURSES_SHOWN (one query) and the query string of the next
+    page ("" for none) or, for the CSV, all of them."""
     mine = (
-        chosen.filter(practitioner_ids__contains=[practitioner.id])
+        c.chosen.filter(practitioner_ids__contains=[c.practitioner.id])
         .select_related("patient")
         .order_by("-start", "-patient_id")
     )
@@ -221,36 +286,38 @@ def _my_courses(report, chosen, practitioner, total: int, params, *, full: bool)
         day, patient = before
         mine = mine.filter(Q(start__lt=day) | Q(start=day, patient_id__lt=patient))
     shown = list(mine if full else mine[: MY_COURSES_SHOWN + 1])
+    older = ""
     if not full and len(shown) > MY_COURSES_SHOWN:
         shown = shown[:MY_COURSES_SHOWN]
-        older = QueryDict(mutable=True)
+        query = QueryDict(mutable=True)
         for key, value in (params or {}).items():
             if key != "before":
-                older[key] = value
-        older["before"] = f"{shown[-1].start.isoformat()}.{shown[-1].patient_id}"
-        report.older = older.urlencode()
+                query[key] = value
+        query["before"] = f"{shown[-1].start.isoformat()}.{shown[-1].patient_id}"
+        older = query.urlencode()
     note = ""
-    if report.older or before:
+    if older or before:
         which = "older than the previous page" if before else "the most recent"
         note = f"{len(shown)} of your {total} courses, {which}: the CSV has them all"
-    report.tables["my_courses"] = Table.of(
+    table = Table.of(
         "my_courses",
         "Your patients' courses",
         ("Patient", "Course started", "Sessions", "Cause", "NPRS", "ODI %", "Decision"),
         [
             (
-                c.patient.display_name,
-                c.start.isoformat(),
-                c.sessions,
-                CAUSE_LABELS.get(c.cause, "Not recorded"),
-                c.nprs_text,
-                c.odi_text,
-                _decision(c),
+                course.patient.display_name,
+                course.start.isoformat(),
+                course.sessions,
+                CAUSE_LABELS.get(course.cause, "Not recorded"),
+                course.nprs_text,
+                course.odi_text,
+                _decision(course),
             )
-            for c in shown
+            for course in shown
         ],
         note=note,
     )
+    return table, older
 
 
 @dataclass

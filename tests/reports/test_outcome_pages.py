@@ -183,3 +183,18 @@ def test_her_own_patients_are_listed_a_page_at_a_time(client, practitioner, clin
     assert sorted(name.split()[0] for name in seen) == [f"Strain{i}" for i in range(5)]
     page = client.get(reverse("reports:outcomes"), {"before": "not-a-key"})
     assert page.status_code == 200  # an odd key lists the most recent
+
+
+def test_each_csv_has_the_page_s_table_from_its_own_queries(
+    practitioner, clinic, django_assert_max_num_queries
+):
+    practitioner.is_clinical_lead = True
+    practitioner.save(update_fields=["is_clinical_lead"])
+    user = practitioner.user
+    report = pages.build_outcome_report(user, {"cause": "muscle_strain"})
+    assert len(report.tables) == 11
+    for key, table in report.tables.items():
+        # The last refresh, the names (lead) and the table's own query.
+        with django_assert_max_num_queries(3):
+            assert pages.build_outcome_table(user, {"cause": "muscle_strain"}, key) == table
+    assert pages.build_outcome_table(user, {}, "nonsense") is None
