@@ -186,6 +186,11 @@ else:
     DATABASES = {"default": database_settings(BASE_DIR / ".pgdata")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT compilation (on by default since PostgreSQL 12): the app's queries are
+# short, and on the scale data JIT spent 0.5–1.7 s compiling a report query
+# that then ran in 0.1 s (docs/performance.md, "Reports (issue 16)").
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------

@@ -86,6 +86,13 @@ class Decisions:
         at least its minimal important change below its baseline."""
         return self._decisions[min(upto or self.count, self.count) - 1][1]
 
+    def improved_by(self, visit: int) -> bool | None:
+        """Improved on the first ``visit`` sessions; None when the course had
+        fewer, or no measure with room by then (not counted at that visit)."""
+        if self.count < visit or not self.decidable(visit):
+            return None
+        return self.improved(visit)
+
     @cached_property
     def improved_at(self) -> int | None:
         """The first session number at which the course counted as improved."""
@@ -288,9 +295,15 @@ def improvement_curve(courses: Sequence[Course], *, until: int = CURVE_SESSIONS)
             continue
         at = course.improved_at
         times.append((at, True) if at is not None else (course.count, False))
-    steps = [s for s in kaplan_meier(times, until=until) if s.at_risk >= MIN_CELL]
+    return curve_of(kaplan_meier(times, until=until), len(times))
+
+
+def curve_of(steps: list[KmStep], n: int) -> Curve:
+    """The curve of Kaplan–Meier steps over ``n`` courses: steps with fewer
+    than MIN_CELL at risk cut off, and the median."""
+    steps = [s for s in steps if s.at_risk >= MIN_CELL]
     median = next((s.time for s in steps if s.cumulative >= 0.5), None)
-    return Curve(steps, len(times), median)
+    return Curve(steps, n, median)
 
 
 @dataclass(frozen=True)

@@ -11,29 +11,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
-from patients.models import Patient
 from practitioners.models import Practitioner
-from reports import queries
+from reports import figures, queries
 from reports.charts import BarChart, StepChart, share_bars, step_curve
 from reports.forms import OutcomeFilterForm
-from reports.models import OutcomeRefresh
-from reports.outcomes import (
-    Course,
-    Summary,
-    apply_filters,
-    breakdown,
-    build_courses,
-    drop_out,
-    improvement_curve,
-    responders_by_visit,
-    safety_from_counts,
-    summarise,
-    top_point_sets,
-)
+from reports.models import CourseSummary, OutcomeRefresh
+from reports.outcomes import Summary, build_courses, safety_from_counts
 from reports.research import K, SmallGroup, research_rows, too_small_groups
-from reports.summary import last_refresh, stored_courses, total_safety
+from reports.summary import last_refresh
 from reports.tables import (
     SUPPRESSED,
     Table,
@@ -68,62 +57,84 @@ class OutcomeReport:
     refreshed: OutcomeRefresh | None = None
     is_lead: bool = False
     own: bool = False  # the user has a practitioner profile (their patients' table)
+    older: str = ""  # the query string of the next page of their patients' courses
 
 
-def _decision(course: Course) -> str:
-    if not course.decidable():
+def _decision(course: CourseSummary) -> str:
+    if not course.decidable:
         return "Too low to measure a change"
-    return "Improved" if course.improved() else "Not improved"
+    return "Improved" if course.improved else "Not improved"
 
 
-def build_outcome_report(
-    user, params, *, today: datetime.date | None = None, full: bool = False
-) -> OutcomeReport:
-    """Everything the outcomes page and its CSV exports show, from the course
-    summary (reports.summary): a handful of queries. ``full``: every one of
-    the practitioner's own courses (the CSV), not only the most recent."""
-    today = today or timezone.localdate()
+def _before(value: str):
+    """The ``before`` parameter of the practitioner's list: "2026-03-02.123"
+    (start, patient id) of the last course shown; None when absent or odd."""
+    day, _, patient = (value or "").partition(".")
+    try:
+        return datetime.date.fromisoformat(day), int(patient)
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Choice:
+    """Who asks, and the courses their filters choose."""
+
+    form: OutcomeFilterForm
+    chosen: object  # a CourseSummary queryset
+    lead: bool
+    practitioner: Practitioner | None
+    names: dict[int, str]
+    refreshed: OutcomeRefresh | None
+
+
+def _choose(user, params) -> _Choice:
     lead = is_clinical_lead(user)
-    practitioner = own_practitioner(user)
-    courses = stored_courses()
+    refreshed = last_refresh()
     names = {}
     if lead:
         names = {p.id: str(p) for p in Practitioner.objects.with_user().order_by("user__full_name")}
-    protocols = sorted({c.protocol for c in courses if c.protocol})
     form = OutcomeFilterForm(
-        params or None, protocols=protocols, practitioners=list(names.items()) if lead else None
+        params or None,
+        protocols=refreshed.protocols if refreshed else (),
+        practitioners=list(names.items()) if lead else None,
     )
     form.is_valid()
-    chosen = apply_filters(courses, form.filters())
+    return _Choice(
+        form, figures.chosen(form.filters()), lead, own_practitioner(user), names, refreshed
+    )
 
-    headline = summarise("All courses", chosen)
-    curve = improvement_curve(chosen)
-    by_visit = responders_by_visit(chosen)
-    report = OutcomeReport(
-        form=form,
-        headline=headline,
-        median=curve.median,
-        curve_n=curve.n,
-        by_visit_chart=share_bars(
-            "Courses improved meaningfully by visit",
-            [(f"Visit {v}", share) for v, share in by_visit],
+
+SUMMARY_TABLES = ("summary", "by_visit", "cause", "severity", "protocol", "point_sets")
+
+
+def _summary_tables(found: figures.Summaries) -> dict[str, Table]:
+    headline = found.all
+    return {
+        "summary": summary_table("summary", "All chosen courses", [headline]),
+        "by_visit": Table.of(
+            "by_visit",
+            "Improved by visit",
+            ("Visit", "Improved", "Courses with that many visits and room to improve"),
+            [(f"Visit {v}", percent_text(s), n_text(s.n)) for v, s in headline.by_visit],
         ),
-        curve_chart=step_curve(
-            "Cumulative share of courses improved meaningfully, by session (Kaplan–Meier)", curve
+        "cause": summary_table("cause", "By cause", found.breakdown("cause", CAUSE_LABELS)),
+        "severity": summary_table(
+            "severity", "By baseline severity (ODI band)", found.breakdown("band")
         ),
-        refreshed=last_refresh(),
-        is_lead=lead,
-        own=practitioner is not None,
-    )
-    t = report.tables
-    t["summary"] = summary_table("summary", "All chosen courses", [headline])
-    t["by_visit"] = Table.of(
-        "by_visit",
-        "Improved by visit",
-        ("Visit", "Improved", "Courses with that many visits and room to improve"),
-        [(f"Visit {v}", percent_text(s), n_text(s.n)) for v, s in by_visit],
-    )
-    t["curve"] = Table.of(
+        "protocol": summary_table(
+            "protocol",
+            "By protocol applied",
+            found.breakdown("protocol", {"": "No protocol applied"}),
+        ),
+        "point_sets": summary_table(
+            "point_sets", "The point sets used most (by courses)", found.top_point_sets()
+        ),
+    }
+
+
+def _curve_table(curve) -> Table:
+    return Table.of(
         "curve",
         "Cumulative improvement by session (Kaplan–Meier)",
         (
@@ -143,94 +154,170 @@ def build_outcome_report(
             else f"{SUPPRESSED} courses with room to improve: no curve is shown."
         ),
     )
-    t["cause"] = summary_table(
-        "cause", "By cause", breakdown(chosen, lambda c: c.cause, CAUSE_LABELS)
+
+
+def _practitioner_table(c: _Choice) -> Table:
+    return summary_table(
+        "practitioner",
+        "By practitioner (first session of the course)",
+        # A query of its own: in the cells of the other summaries it would
+        # multiply them by the number of practitioners (100,000 on the scale data).
+        figures.summaries(c.chosen, by=("practitioner",)).breakdown(
+            "practitioner", {str(k): v for k, v in c.names.items()}
+        ),
     )
-    t["severity"] = summary_table(
-        "severity", "By baseline severity (ODI band)", breakdown(chosen, lambda c: c.baseline_band)
+
+
+def _totals(c: _Choice, today, now) -> figures.Totals:
+    return figures.totals(
+        c.chosen,
+        today=today,
+        now=now,
+        practitioner_id=c.practitioner.id if c.practitioner else None,
     )
-    t["protocol"] = summary_table(
-        "protocol",
-        "By protocol applied",
-        breakdown(chosen, lambda c: c.protocol, {"": "No protocol applied"}),
-    )
-    t["point_sets"] = summary_table(
-        "point_sets", "The point sets used most (by courses)", top_point_sets(chosen)
-    )
-    if lead:
-        t["practitioner"] = summary_table(
-            "practitioner",
-            "By practitioner (first session of the course)",
-            breakdown(
-                chosen, lambda c: str(c.practitioner_id), {str(k): v for k, v in names.items()}
-            ),
-        )
-    dropped = drop_out(chosen, today, queries.booked_patient_ids())
-    t["dropout"] = Table.of(
-        "dropout",
-        "Drop-out",
-        ("Ended courses", "Ended after 1–2 visits without discharge", "Share"),
-        [
-            (
-                n_text(dropped.n),
-                dropped.dropped if dropped.share.shown else SUPPRESSED,
-                percent_text(dropped.share),
-            )
-        ],
-    )
-    counts = total_safety(chosen)
-    figures = safety_from_counts(counts, **queries.SAFETY_LABELS)
+
+
+def _totals_tables(totals: figures.Totals) -> dict[str, Table]:
+    dropped = totals.drop_out
+    safety = safety_from_counts(totals.safety, **queries.SAFETY_LABELS)
     safety_rows = [
-        *[("Adverse event: " + r.label, r) for r in figures.adverse_by_type],
-        *[("Adverse events, " + r.label.lower(), r) for r in figures.adverse_by_severity],
-        ("Needle-count incidents", figures.needle_incidents),
-        *[("Override: " + r.label, r) for r in figures.overrides_by_kind],
-        ("Red-flag referrals", figures.red_flag_referrals),
+        *[("Adverse event: " + r.label, r) for r in safety.adverse_by_type],
+        *[("Adverse events, " + r.label.lower(), r) for r in safety.adverse_by_severity],
+        ("Needle-count incidents", safety.needle_incidents),
+        *[("Override: " + r.label, r) for r in safety.overrides_by_kind],
+        ("Red-flag referrals", safety.red_flag_referrals),
     ]
-    t["safety"] = Table.of(
-        "safety",
-        "Safety",
-        ("Measure", "Count", "Per 1,000 sessions", "Signed sessions"),
-        [
-            (label, r.count, "" if r.per_1000 is None else r.per_1000, r.sessions)
-            for label, r in safety_rows
-        ],
-    )
-    if practitioner is not None:
-        mine = [c for c in reversed(chosen) if practitioner.id in c.practitioner_ids]
-        shown = mine if full else mine[:MY_COURSES_SHOWN]
-        # Always one query (an empty id list would skip it): the patients this
-        # practitioner has signed for.
-        patients = {
-            p.id: p
-            for p in Patient.objects.filter(
-                treatment_sessions__practitioner=practitioner,
-                treatment_sessions__signed_at__isnull=False,
-            ).distinct()
-        }
-        t["my_courses"] = Table.of(
-            "my_courses",
-            "Your patients' courses",
-            ("Patient", "Course started", "Sessions", "Cause", "NPRS", "ODI %", "Decision"),
+    return {
+        "dropout": Table.of(
+            "dropout",
+            "Drop-out",
+            ("Ended courses", "Ended after 1–2 visits without discharge", "Share"),
             [
                 (
-                    patients[c.patient_id].display_name if c.patient_id in patients else "",
-                    c.start.isoformat(),
-                    c.count,
-                    CAUSE_LABELS.get(c.cause, "Not recorded"),
-                    c.nprs_text,
-                    c.odi_text,
-                    _decision(c),
+                    n_text(dropped.n),
+                    dropped.dropped if dropped.share.shown else SUPPRESSED,
+                    percent_text(dropped.share),
                 )
-                for c in shown
             ],
-            note=(
-                f"the {MY_COURSES_SHOWN} most recent of {len(mine)}: the CSV has them all"
-                if len(shown) < len(mine)
-                else ""
-            ),
-        )
+        ),
+        "safety": Table.of(
+            "safety",
+            "Safety",
+            ("Measure", "Count", "Per 1,000 sessions", "Signed sessions"),
+            [
+                (label, r.count, "" if r.per_1000 is None else r.per_1000, r.sessions)
+                for label, r in safety_rows
+            ],
+        ),
+    }
+
+
+def build_outcome_report(user, params, *, today: datetime.date | None = None) -> OutcomeReport:
+    """Everything the outcomes page shows, aggregated in SQL over the course
+    summary (reports.figures): a fixed handful of queries whatever the number
+    of courses."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    c = _choose(user, params)
+    found = figures.summaries(c.chosen, by=("cause", "band", "protocol", "point_set"))
+    curve = figures.curve(c.chosen)
+    totals = _totals(c, today, now)
+    report = OutcomeReport(
+        form=c.form,
+        headline=found.all,
+        median=curve.median,
+        curve_n=curve.n,
+        by_visit_chart=share_bars(
+            "Courses improved meaningfully by visit",
+            [(f"Visit {v}", share) for v, share in found.all.by_visit],
+        ),
+        curve_chart=step_curve(
+            "Cumulative share of courses improved meaningfully, by session (Kaplan–Meier)", curve
+        ),
+        refreshed=c.refreshed,
+        is_lead=c.lead,
+        own=c.practitioner is not None,
+    )
+    t = report.tables
+    t |= _summary_tables(found)
+    t["curve"] = _curve_table(curve)
+    if c.lead:
+        t["practitioner"] = _practitioner_table(c)
+    t |= _totals_tables(totals)
+    if c.practitioner is not None:
+        t["my_courses"], report.older = _my_courses(c, totals.mine, params, full=False)
     return report
+
+
+def build_outcome_table(
+    user, params, key: str, *, today: datetime.date | None = None
+) -> Table | None:
+    """One table of the outcomes page for its CSV export, with only the
+    queries it needs (the practitioner's own courses: all of them); None when
+    there is no such table for this user."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    c = _choose(user, params)
+    if key in SUMMARY_TABLES:
+        found = figures.summaries(c.chosen, by=("cause", "band", "protocol", "point_set"))
+        return _summary_tables(found)[key]
+    if key == "curve":
+        return _curve_table(figures.curve(c.chosen))
+    if key == "practitioner" and c.lead:
+        return _practitioner_table(c)
+    if key in ("dropout", "safety"):
+        return _totals_tables(_totals(c, today, now))[key]
+    if key == "my_courses" and c.practitioner is not None:
+        return _my_courses(c, 0, params, full=True)[0]  # all of them: no count needed
+    return None
+
+
+def _my_courses(c: _Choice, total: int, params, *, full: bool) -> tuple[Table, str]:
+    """The practitioner's own patients' courses by name, most recent first: a
+    page of MY_COURSES_SHOWN (one query) and the query string of the next
+    page ("" for none) or, for the CSV, all of them."""
+    mine = (
+        c.chosen.filter(practitioner_ids__contains=[c.practitioner.id])
+        .select_related("patient")
+        .order_by("-start", "-patient_id")
+    )
+    before = None if full else _before((params or {}).get("before", ""))
+    if before:
+        day, patient = before
+        mine = mine.filter(Q(start__lt=day) | Q(start=day, patient_id__lt=patient))
+    shown = list(mine if full else mine[: MY_COURSES_SHOWN + 1])
+    older = ""
+    if not full and len(shown) > MY_COURSES_SHOWN:
+        shown = shown[:MY_COURSES_SHOWN]
+        query = QueryDict(mutable=True)
+        for key, value in (params or {}).items():
+            if key != "before":
+                query[key] = value
+        query["before"] = f"{shown[-1].start.isoformat()}.{shown[-1].patient_id}"
+        older = query.urlencode()
+    note = ""
+    if older or before:
+        which = "older than the previous page" if before else "the most recent"
+        note = f"{len(shown)} of your {total} courses, {which}: the CSV has them all"
+    table = Table.of(
+        "my_courses",
+        "Your patients' courses",
+        ("Patient", "Course started", "Sessions", "Cause", "NPRS", "ODI %", "Decision"),
+        [
+            (
+                course.patient.display_name,
+                course.start.isoformat(),
+                course.sessions,
+                CAUSE_LABELS.get(course.cause, "Not recorded"),
+                course.nprs_text,
+                course.odi_text,
+                _decision(course),
+            )
+            for course in shown
+        ],
+        note=note,
+    )
+    return table, older
 
 
 @dataclass

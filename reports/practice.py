@@ -92,6 +92,14 @@ def utilisation(
     for a in appointments:
         if a.status != CANCELLED and getattr(a, key) is not None:
             booked[(getattr(a, key), period_of(a.day, period))] += a.minutes
+    return utilisation_of(booked, working, period)
+
+
+def utilisation_of(
+    booked: Counter, working: dict[tuple[int, datetime.date], int], period: str
+) -> dict[tuple[int, datetime.date], Rate]:
+    """``utilisation`` from the minutes booked (not cancelled) by (id, period
+    start), as the page's SQL adds them up."""
     capacity: Counter = Counter()
     for (owner, day), minutes in working.items():
         capacity[(owner, period_of(day, period))] += minutes
@@ -105,24 +113,46 @@ class AttendanceFigures:
     rebooking: Rate
 
 
+@dataclass(frozen=True)
+class AttendanceCounts:
+    """The counts behind ``AttendanceFigures``, as the page's SQL adds them up."""
+
+    due: int = 0  # not cancelled, started
+    no_shows: int = 0  # of those due
+    all: int = 0
+    late_cancellations: int = 0
+    completed: int = 0
+    rebooked: int = 0  # completed visits left with a next visit booked
+
+    def __add__(self, other: AttendanceCounts) -> AttendanceCounts:
+        return AttendanceCounts(
+            *(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__)
+        )
+
+    @property
+    def figures(self) -> AttendanceFigures:
+        return AttendanceFigures(
+            no_show=Rate(self.no_shows, self.due),
+            late_cancellation=Rate(self.late_cancellations, self.all),
+            rebooking=Rate(self.rebooked, self.completed),
+        )
+
+
 def attendance(
     appointments: Iterable[AppointmentRow], period: str
 ) -> dict[datetime.date, AttendanceFigures]:
-    groups: dict[datetime.date, list[AppointmentRow]] = defaultdict(list)
+    counts: dict[datetime.date, AttendanceCounts] = defaultdict(AttendanceCounts)
     for a in appointments:
-        groups[period_of(a.day, period)].append(a)
-    result = {}
-    for start, rows in groups.items():
-        due = [a for a in rows if a.status != CANCELLED and a.started]
-        completed = [a for a in rows if a.status == COMPLETED]
-        result[start] = AttendanceFigures(
-            no_show=Rate(sum(a.status == NO_SHOW for a in due), len(due)),
-            late_cancellation=Rate(
-                sum(a.status == CANCELLED and a.late_cancellation for a in rows), len(rows)
-            ),
-            rebooking=Rate(sum(a.booked_by_day_end for a in completed), len(completed)),
+        due = a.status != CANCELLED and a.started
+        counts[period_of(a.day, period)] += AttendanceCounts(
+            due=due,
+            no_shows=due and a.status == NO_SHOW,
+            all=1,
+            late_cancellations=a.status == CANCELLED and a.late_cancellation,
+            completed=a.status == COMPLETED,
+            rebooked=a.status == COMPLETED and a.booked_by_day_end,
         )
-    return result
+    return {start: c.figures for start, c in counts.items()}
 
 
 def rebooked_visits(visits, appointments, day_end) -> set[int]:

@@ -4,11 +4,23 @@ clinical data), from a fixed number of queries whatever the range."""
 from __future__ import annotations
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Min, Q
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from patients.models import Patient
@@ -16,15 +28,13 @@ from practitioners.models import Practitioner
 from reports.practice import (
     MONTH,
     WEEK,
-    AppointmentRow,
+    AttendanceCounts,
     NewPatient,
     WaitlistRow,
-    attendance,
     new_patients,
     period_label,
     periods_between,
-    rebooked_visits,
-    utilisation,
+    utilisation_of,
     waitlist_fill,
 )
 from reports.tables import Table
@@ -100,21 +110,106 @@ class PracticeReport:
 def _working_minutes(availability, practitioner_ids):
     """(practitioner id, local day) → working minutes, and (day) → the
     clinic's open minutes (everyone's working time merged)."""
+    zone = timezone.get_current_timezone()  # once, not per interval
     per_practitioner, everyone = Counter(), []
     for pid in practitioner_ids:
         for start, end in availability.working.get(pid, []):
-            day = timezone.localdate(start)
+            day = start.astimezone(zone).date()
             per_practitioner[(pid, day)] += int((end - start).total_seconds() // 60)
             everyone.append((start, end))
     open_minutes = Counter()
     for start, end in merge(everyone):
-        open_minutes[timezone.localdate(start)] += int((end - start).total_seconds() // 60)
+        open_minutes[start.astimezone(zone).date()] += int((end - start).total_seconds() // 60)
     return per_practitioner, open_minutes
+
+
+class Minutes(Func):
+    """Whole minutes from ``start_at`` to ``end_at`` (rounded down, as
+    ``AppointmentRow.minutes``)."""
+
+    template = "floor(extract(epoch FROM (%(expressions)s)) / 60)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+class NextLocalMidnight(Func):
+    """The end of the clinic's local day of a moment (``day_bounds(day)[1]``)."""
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        zone = timezone.get_current_timezone_name()
+        return (
+            f"((date_trunc('day', {sql} AT TIME ZONE %s) + interval '1 day') AT TIME ZONE %s)",
+            (*params, zone, zone),
+        )
+
+
+def _appointment_sums(window_start, window_end, period: str, now: datetime.datetime):
+    """Booked minutes by (practitioner, period) and by (room, period), and
+    the attendance counts by period, of the appointments starting in the
+    window: one query grouped by period, practitioner and room, so that a
+    clinic's hundred thousand appointments stay in the database. A completed
+    visit was rebooked when the patient had an appointment starting later made
+    by the end of its local day (even if cancelled since): one index probe
+    (sched_appt_patient_start_idx) per completed visit."""
+    cancelled = Q(status=Appointment.Status.CANCELLED)
+    completed = Q(status=Appointment.Status.COMPLETED)
+    started = Q(start_at__lte=now)
+    rebooked = Exists(
+        Appointment.objects.filter(
+            patient_id=OuterRef("patient_id"),
+            start_at__gt=OuterRef("start_at"),
+            created_at__lte=NextLocalMidnight(OuterRef("start_at")),
+        )
+    )
+    rows = (
+        Appointment.objects.filter(start_at__gte=window_start, start_at__lt=window_end)
+        .annotate(
+            period=Trunc(
+                "start_at",
+                "week" if period == WEEK else "month",
+                output_field=DateField(),
+                tzinfo=timezone.get_current_timezone(),
+            ),
+            rebooked=rebooked,
+        )
+        .values("period", "practitioner_id", "room_id")
+        .annotate(
+            booked=Sum(Minutes("end_at", "start_at"), filter=~cancelled),
+            due=Count("id", filter=~cancelled & started),
+            no_shows=Count("id", filter=Q(status=Appointment.Status.NO_SHOW) & started),
+            all=Count("id"),
+            late_cancellations=Count("id", filter=cancelled & Q(late_cancellation=True)),
+            completed=Count("id", filter=completed),
+            left_rebooked=Count("id", filter=completed & Q(rebooked=True)),
+        )
+        .order_by()
+    )
+    booked, room_booked = Counter(), Counter()
+    counts: dict[datetime.date, AttendanceCounts] = defaultdict(AttendanceCounts)
+    for r in rows:
+        start = r["period"]
+        if r["booked"] is not None:
+            booked[(r["practitioner_id"], start)] += r["booked"]
+            if r["room_id"] is not None:
+                room_booked[(r["room_id"], start)] += r["booked"]
+        counts[start] += AttendanceCounts(
+            due=r["due"],
+            no_shows=r["no_shows"],
+            all=r["all"],
+            late_cancellations=r["late_cancellations"],
+            completed=r["completed"],
+            rebooked=r["left_rebooked"],
+        )
+    return booked, room_booked, counts
 
 
 def build_practice_report(params, *, now: datetime.datetime | None = None) -> PracticeReport:
     now = now or timezone.now()
     today = timezone.localdate(now)
+    zone = timezone.get_current_timezone()
     form = PracticeFilterForm(params or None, today=today)
     period, first, last = form.range()
     window_start, _ = day_bounds(first)
@@ -124,48 +219,12 @@ def build_practice_report(params, *, now: datetime.datetime | None = None) -> Pr
 
     practitioners = {p.id: str(p) for p in Practitioner.objects.with_user()}
     rooms = {r.id: r.name for r in Room.objects.all()}
-    availability = load_availability(list(practitioners), first, last)
+    availability = load_availability(list(practitioners), first, last, bookings=False)
     working, open_minutes = _working_minutes(availability, practitioners)
 
-    in_range = list(
-        Appointment.objects.filter(start_at__gte=window_start, start_at__lt=window_end)
-        .order_by()
-        .values_list(
-            "id", "patient_id", "practitioner_id", "room_id", "start_at", "end_at", "status",
-            "late_cancellation",
-        )
-    )  # fmt: skip
-    later = Appointment.objects.filter(
-        patient_id__in=Appointment.objects.filter(
-            start_at__gte=window_start,
-            start_at__lt=window_end,
-            status=Appointment.Status.COMPLETED,
-        ).values("patient_id"),
-        start_at__gte=window_start,
-    ).values_list("patient_id", "start_at", "created_at")
-    completed = [
-        (aid, patient, start, timezone.localdate(start))
-        for aid, patient, _, _, start, _, status, _ in in_range
-        if status == Appointment.Status.COMPLETED
-    ]
-    rebooked = rebooked_visits(completed, list(later), lambda day: day_bounds(day)[1])
-    rows = [
-        AppointmentRow(
-            patient_id=patient,
-            practitioner_id=practitioner,
-            room_id=room,
-            day=timezone.localdate(start),
-            minutes=int((end - start).total_seconds() // 60),
-            status=status,
-            late_cancellation=late,
-            started=start <= now,
-            booked_by_day_end=aid in rebooked,
-        )
-        for aid, patient, practitioner, room, start, end, status, late in in_range
-    ]
-
+    booked, room_booked, counts = _appointment_sums(window_start, window_end, period, now)
     t = report.tables
-    by_practitioner = utilisation(rows, working, "practitioner_id", period)
+    by_practitioner = utilisation_of(booked, working, period)
     t["utilisation_practitioner"] = Table.of(
         "utilisation_practitioner",
         "Utilisation by practitioner (booked ÷ working minutes)",
@@ -178,7 +237,7 @@ def build_practice_report(params, *, now: datetime.datetime | None = None) -> Pr
         ],
     )
     room_capacity = {(rid, day): minutes for rid in rooms for day, minutes in open_minutes.items()}
-    by_room = utilisation(rows, room_capacity, "room_id", period)
+    by_room = utilisation_of(room_booked, room_capacity, period)
     t["utilisation_room"] = Table.of(
         "utilisation_room",
         "Utilisation by room (booked ÷ the clinic's open minutes)",
@@ -190,7 +249,7 @@ def build_practice_report(params, *, now: datetime.datetime | None = None) -> Pr
             if (r := by_room.get((rid, s))) and (r.n or r.count)
         ],
     )
-    figures = attendance(rows, period)
+    figures = {start: c.figures for start, c in counts.items()}
     t["attendance"] = Table.of(
         "attendance",
         "No-shows, late cancellations and rebooking",
@@ -210,22 +269,26 @@ def build_practice_report(params, *, now: datetime.datetime | None = None) -> Pr
         ],
     )  # fmt: skip
 
-    registered = (
-        Patient.objects.filter(created_at__gte=window_start, created_at__lt=window_end)
-        .annotate(
-            first_visit=Min(
-                "appointments__start_at",
-                filter=~Q(appointments__status=Appointment.Status.CANCELLED),
-            )
-        )
-        .values_list("created_at", "referral_source", "first_visit")
+    # The first appointment not cancelled of each new patient: one index probe
+    # (sched_appt_patient_start_idx) per patient, not a join over every appointment.
+    registered = Patient.objects.filter(
+        created_at__gte=window_start, created_at__lt=window_end
+    ).values_list(
+        "created_at",
+        "referral_source",
+        Subquery(
+            Appointment.objects.filter(patient=OuterRef("pk"))
+            .exclude(status=Appointment.Status.CANCELLED)
+            .order_by("start_at")
+            .values("start_at")[:1]
+        ),
     )
     newcomers = new_patients(
         [
             NewPatient(
-                timezone.localdate(created),
+                created.astimezone(zone).date(),
                 source,
-                timezone.localdate(first_visit) if first_visit else None,
+                first_visit.astimezone(zone).date() if first_visit else None,
             )
             for created, source, first_visit in registered
         ],

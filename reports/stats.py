@@ -4,9 +4,11 @@
   for 1–30 degrees of freedom (the usual printed values, three decimals) and,
   beyond, the Cornish–Fisher expansion around the normal quantile, which is
   within 0.001 of the exact value from 30 degrees of freedom on.
-* ``mean_ci(values)``: mean with its 95 % confidence interval.
+* ``mean_ci(values)``: mean with its 95 % confidence interval (``mean_ci_of``
+  the same from n, mean and standard deviation, as SQL returns them).
 * ``kaplan_meier(times)``: the product-limit estimate of the cumulative share
-  reaching an event by session number, courses that stop without it censored.
+  reaching an event by session number, courses that stop without it censored
+  (``kaplan_meier_counts`` the same from the counts by session number).
 """
 
 from __future__ import annotations
@@ -51,11 +53,29 @@ def mean_ci(values: Sequence[float]) -> MeanCI | None:
     n = len(values)
     if n == 0:
         return None
-    mean = statistics.fmean(values)
+    return mean_ci_of(n, statistics.fmean(values), statistics.stdev(values) if n > 1 else None)
+
+
+def mean_ci_of(n: int, mean: float | None, sd: float | None) -> MeanCI | None:
+    """``mean_ci`` from the n, mean and standard deviation of the values (as
+    the outcome pages' SQL returns them); None without values."""
+    if n == 0:
+        return None
     if n == 1:
         return MeanCI(1, mean, None, None)
-    half = t_quantile_975(n - 1) * statistics.stdev(values) / math.sqrt(n)
+    half = t_quantile_975(n - 1) * sd / math.sqrt(n)
     return MeanCI(n, mean, mean - half, mean + half)
+
+
+def mean_sd_of_sums(n: int, total: int, squares: int) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation from the count, sum and sum of
+    squares of whole numbers (exact integer arithmetic, then rounded once)."""
+    if n == 0:
+        return None, None
+    mean = total / n
+    if n == 1:
+        return mean, None
+    return mean, math.sqrt((n * squares - total * total) / (n * (n - 1)))
 
 
 @dataclass(frozen=True)
@@ -77,11 +97,21 @@ def kaplan_meier(times: Iterable[tuple[int, bool]], *, until: int | None = None)
         return []
     events = Counter(t for t, reached in times if reached)
     censored = Counter(t for t, reached in times if not reached)
-    last = until or max(t for t, _ in times)
+    return kaplan_meier_counts(
+        events, censored, len(times), until=until or max(t for t, _ in times)
+    )
+
+
+def kaplan_meier_counts(events: Counter, censored: Counter, n: int, *, until: int) -> list[KmStep]:
+    """``kaplan_meier`` from the number of events and of censored courses by
+    session number (as the outcome pages' SQL counts them) and the number of
+    courses ``n``."""
+    if not n:
+        return []
     survival = 1.0
-    at_risk = len(times)
+    at_risk = n
     steps = []
-    for time in range(1, last + 1):
+    for time in range(1, until + 1):
         d = events[time]
         if at_risk:
             survival *= 1 - d / at_risk

@@ -35,11 +35,10 @@ def typical_course(cause: str) -> Typical | None:
     reports.summary; one query, none without a cause); None under MIN_COURSES."""
     if cause not in CAUSE_WORDS:
         return None
-    # Array indexes from 0: element AT_VISIT - 1 is the decision on the first AT_VISIT sessions.
-    at = str(AT_VISIT - 1)
+    by_visit = f"improved_by_{AT_VISIT}"  # None: fewer visits, or no room to improve by then
     counts = CourseSummary.objects.filter(
-        cause=cause, sessions__gte=AT_VISIT, **{f"decidable_upto__{at}": True}
-    ).aggregate(n=Count("id"), improved=Count("id", filter=Q(**{f"improved_upto__{at}": True})))
+        cause=cause, sessions__gte=AT_VISIT, **{f"{by_visit}__isnull": False}
+    ).aggregate(n=Count("id"), improved=Count("id", filter=Q(**{by_visit: True})))
     if counts["n"] < MIN_COURSES:
         return None
     return Typical(CAUSE_WORDS[cause], counts["n"], round(100 * counts["improved"] / counts["n"]))

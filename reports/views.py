@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import require
 from accounts.roles import Capability
 from reports.outcomes import CURVE_SESSIONS, ENDED_AFTER_DAYS, MIN_CELL, RESPONDER_VISITS
-from reports.pages import build_outcome_report, build_research_export, is_clinical_lead
+from reports.pages import (
+    build_outcome_report,
+    build_outcome_table,
+    build_research_export,
+    is_clinical_lead,
+)
 from reports.practice_pages import build_practice_report
 from reports.research import HEADERS, VISITS, K
 from reports.services import record_outcomes_export, record_research_export
@@ -34,11 +39,11 @@ def outcomes(request):
 @require_GET
 @require(Capability.VIEW_CLINICAL)
 def outcomes_csv(request, table):
-    report = build_outcome_report(request.user, request.GET, full=True)
-    if table not in report.tables:
+    found = build_outcome_table(request.user, request.GET, table)
+    if found is None:
         raise Http404("No such table.")
     record_outcomes_export(by=request.user, table=table, filters=request.GET.dict())
-    return csv_response(report.tables[table], f"outcomes-{table}.csv")
+    return csv_response(found, f"outcomes-{table}.csv")
 
 
 @require_GET

@@ -95,9 +95,12 @@ def load_availability(
     last_day: date,
     *,
     exclude_appointment_id: int | None = None,
+    bookings: bool = True,
 ) -> Availability:
     """Five queries, whatever the range: hours, exceptions, closures, rooms,
-    appointments. ``exclude_appointment_id`` leaves out the one being moved."""
+    appointments. ``exclude_appointment_id`` leaves out the one being moved;
+    ``bookings=False`` loads working time only (no busy time, one query fewer:
+    the practice reports count bookings in SQL)."""
     window_start, _ = day_bounds(first_day)
     _, window_end = day_bounds(last_day)
     availability = Availability(first_day, last_day)
@@ -137,6 +140,8 @@ def load_availability(
 
     availability.rooms = list(Room.objects.filter(is_active=True).order_by("name"))
 
+    if not bookings:
+        return availability
     booked = Appointment.objects.active().overlapping(window_start, window_end)
     if exclude_appointment_id is not None:
         booked = booked.exclude(pk=exclude_appointment_id)

@@ -8,9 +8,11 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.http import QueryDict
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from reports import pages
 from reports.models import CourseSummary
 from reports.summary import refresh
 from tests.factories import PatientFactory
@@ -130,7 +132,11 @@ def test_the_page_makes_a_fixed_number_of_queries(
     client.get(url)  # the session's first save
     signed_course(practitioner, PatientFactory(), 6, 4)
     refresh()
-    with django_assert_num_queries(11) as small:
+    # The session, the user, her practitioner profile, the last refresh, the
+    # practitioners' names (lead), the summaries, the curve, drop-out and
+    # safety, the summaries by practitioner (lead), her own courses, and the
+    # session's save (savepoint, update, release).
+    with django_assert_num_queries(13) as small:
         client.get(url)
     for _ in range(3):
         signed_course(other_practitioner, PatientFactory(), 6, 5, 3, cause="arthritis")
@@ -158,3 +164,37 @@ def test_the_page_says_when_the_figures_were_last_refreshed(client, practitioner
     assert "Figures as of" in page and "(1 courses)" in page
     call_command("refresh_outcomes", stdout=io.StringIO())  # again: replaced, not added to
     assert CourseSummary.objects.count() == 1
+
+
+def test_her_own_patients_are_listed_a_page_at_a_time(client, practitioner, clinic, monkeypatch):
+    monkeypatch.setattr(pages, "MY_COURSES_SHOWN", 2)
+    client.force_login(practitioner.user)
+    seen, query = [], {"cause": "muscle_strain"}
+    for _ in range(3):
+        report = client.get(reverse("reports:outcomes"), query).context["report"]
+        table = report.tables["my_courses"]
+        seen += [row[0].value for row in table.rows]
+        if not report.older:
+            break
+        assert "cause=muscle_strain" in report.older  # the filters stay
+        assert "of your 5 courses" in table.note
+        query = QueryDict(report.older).dict()
+    assert report.older == ""
+    assert sorted(name.split()[0] for name in seen) == [f"Strain{i}" for i in range(5)]
+    page = client.get(reverse("reports:outcomes"), {"before": "not-a-key"})
+    assert page.status_code == 200  # an odd key lists the most recent
+
+
+def test_each_csv_has_the_page_s_table_from_its_own_queries(
+    practitioner, clinic, django_assert_max_num_queries
+):
+    practitioner.is_clinical_lead = True
+    practitioner.save(update_fields=["is_clinical_lead"])
+    user = practitioner.user
+    report = pages.build_outcome_report(user, {"cause": "muscle_strain"})
+    assert len(report.tables) == 11
+    for key, table in report.tables.items():
+        # The last refresh, the names (lead) and the table's own query.
+        with django_assert_max_num_queries(3):
+            assert pages.build_outcome_table(user, {"cause": "muscle_strain"}, key) == table
+    assert pages.build_outcome_table(user, {}, "nonsense") is None

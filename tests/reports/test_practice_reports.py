@@ -4,6 +4,7 @@
 import csv
 import datetime
 import io
+import random
 
 import pytest
 from django.urls import reverse
@@ -133,7 +134,10 @@ def test_the_page_makes_a_fixed_number_of_queries_and_exports_csv(
     client.get(url, params)
     start = datetime.datetime(2026, 3, 2, 9, tzinfo=UTC)
     AppointmentFactory(practitioner=practitioner, start_at=start, status="completed")
-    with django_assert_num_queries(16) as first:
+    # The session, user, settings and the like, practitioners, rooms, closures,
+    # working hours, exceptions, active rooms, the appointments added up (one
+    # query), new patients with their first appointment, the waitlist.
+    with django_assert_num_queries(14) as first:
         client.get(url, params)
     room = RoomFactory(name="Cedar")
     for i in range(1, 4):
@@ -172,3 +176,74 @@ def test_odd_input_is_explained(client, clinic_admin):
         reverse("reports:practice"), {"start": "2026-05-01", "end": "2020-01-01"}
     ).content.decode()
     assert "The end of the range is before its start." in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("period", [WEEK, MONTH])
+def test_the_page_s_sql_sums_equal_the_pure_functions(practitioner, other_practitioner, period):
+    """reports.practice_pages adds the appointments up in SQL; the pure
+    functions above define the figures: the same on random bookings."""
+    from django.utils import timezone
+
+    from reports.practice import utilisation_of
+    from reports.practice_pages import _appointment_sums
+    from scheduling.availability import day_bounds
+    from scheduling.models import Appointment
+
+    rng = random.Random(16)
+    rooms, patients = (
+        [RoomFactory(name="Oak"), RoomFactory(name="Elm")],
+        PatientFactory.create_batch(5),
+    )
+    now = datetime.datetime(2026, 3, 20, 12, tzinfo=UTC)
+    for slot in range(60):  # two hours apart: nobody double-booked
+        start = datetime.datetime(2026, 2, 23, 7, tzinfo=UTC) + datetime.timedelta(
+            days=slot // 5 * 3, hours=slot % 5 * 2
+        )
+        status = rng.choice(["completed", "completed", "no_show", "cancelled", "booked"])
+        extra = {}
+        if status == "cancelled":
+            extra = {
+                "cancelled_at": start - datetime.timedelta(hours=rng.choice([2, 48])),
+                "cancelled_by": Appointment.CancelledBy.PATIENT,
+                "cancellation_reason": "Unwell",
+                "late_cancellation": rng.random() < 0.5,
+            }
+        appointment = AppointmentFactory(
+            patient=rng.choice(patients),
+            practitioner=rng.choice([practitioner, other_practitioner]),
+            room=rng.choice(rooms),
+            start_at=start,
+            status=status,
+            **extra,
+        )
+        Appointment.objects.filter(pk=appointment.pk).update(
+            created_at=start - datetime.timedelta(hours=rng.choice([-30, -3, 5, 20, 72]))
+        )
+    first, last = datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)
+    window = (day_bounds(first)[0], day_bounds(last)[1])
+    booked, room_booked, counts = _appointment_sums(*window, period, now)
+
+    everything = list(Appointment.objects.values_list("id", "patient_id", "start_at", "created_at"))
+    in_range = list(
+        Appointment.objects.filter(start_at__gte=window[0], start_at__lt=window[1]).values_list(
+            "id", "patient_id", "practitioner_id", "room_id", "start_at", "end_at", "status",
+            "late_cancellation",
+        )
+    )  # fmt: skip
+    rebooked = rebooked_visits(
+        [(a[0], a[1], a[4], timezone.localdate(a[4])) for a in in_range if a[6] == "completed"],
+        [(patient, start, created) for _, patient, start, created in everything],
+        lambda day: day_bounds(day)[1],
+    )
+    assert rebooked  # the data exercise it
+    rows = [
+        AppointmentRow(
+            patient, practitioner_id, room, timezone.localdate(start),
+            int((end - start).total_seconds() // 60), status, late, start <= now, aid in rebooked,
+        )
+        for aid, patient, practitioner_id, room, start, end, status, late in in_range
+    ]  # fmt: skip
+    assert utilisation_of(booked, {}, period) == utilisation(rows, {}, "practitioner_id", period)
+    assert utilisation_of(room_booked, {}, period) == utilisation(rows, {}, "room_id", period)
+    assert {k: c.figures for k, c in counts.items()} == attendance(rows, period)
