@@ -373,6 +373,12 @@ def _retention_part(session, user, settings, bound) -> dict:
     inserted = services.needles_inserted(session)
     return {
         **_retention_context(session, settings, timezone.now()),
+        # Before the needles go in: consent is checked then, so it is shown here too.
+        "consent_problem": (
+            consent_problem(session.patient, timezone.localdate())
+            if session.needles_in_at is None
+            else None
+        ),
         "adverse_events": list(session.adverse_events.all()),
         "show_incident": (
             session.needles_out_at is not None
