@@ -4,7 +4,9 @@ Builds a realistic draft (assessment filled, 8 placements, needles not in yet,
 an earlier signed session to copy from, two protocols, an adverse event) in a
 transaction that is rolled back, then times GET requests through Django's test
 client: the record URL (before the steps: the whole editable page) and, where
-they exist, each step page, full and as an htmx fragment.
+they exist, each step page, full and as an htmx fragment. Wall time (median
+and mean) and this process's CPU time (median: the app's own work, less
+disturbed by other load on the machine; PostgreSQL's share is not in it).
 
     DATABASE_URL=postgres://…/clinic_x .venv/bin/python bench/record_steps.py [--requests 50]
 
@@ -28,11 +30,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument(
+        "--crispy",
+        action="store_true",
+        help="every field through crispy's |as_crispy_field, as before |fast_field",
+    )
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    if args.crispy:
+        from clinic.templatetags import fast_fields
+
+        fast_fields.FAST = set()
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -95,21 +106,25 @@ def main() -> None:
         except NoReverseMatch:
             pass
 
-        print(f"{'page':32} {'status':>6} {'queries':>7} {'kB':>6} {'median ms':>9} {'mean ms':>8}")
+        print(
+            f"{'page':32} {'status':>6} {'queries':>7} {'kB':>6} {'median ms':>9} "
+            f"{'mean ms':>8} {'CPU ms':>7}"
+        )
         for label, url, headers in pages:
             client.get(url, headers=headers)  # warm the session and template caches
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url, headers=headers)
             count = len(queries)  # before the next requests reset the log
-            times = []
+            times, cpu = [], []
             for _ in range(args.requests):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 client.get(url, headers=headers)
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
             print(
                 f"{label:32} {response.status_code:>6} {count:>7} "
                 f"{len(response.content) / 1024:>6.1f} {statistics.median(times):>9.1f} "
-                f"{statistics.mean(times):>8.1f}"
+                f"{statistics.mean(times):>8.1f} {statistics.median(cpu):>7.1f}"
             )
         transaction.set_rollback(True)
 
