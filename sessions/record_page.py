@@ -150,17 +150,18 @@ def build_form(name: str, session: TreatmentSession, data=None, *, settings=None
     raise ValueError(name)
 
 
-# The forms of each step; the retention step shows only those its state needs.
+# The forms of each step (the retention step's depend on where the needles are).
 STEP_FORMS = {
     "assessment": ("assessment_form",),
     "needles": ("placement_form", "protocol_form", "lesion_form"),
-    "retention": ("in_form", "out_form", "after_form", "incident_form", "adverse_form"),
     "follow-up": ("followup_form",),
     "sign": ("sign_form",),
 }
 
 
-def _retention_forms(session: TreatmentSession, show_incident: bool) -> tuple[str, ...]:
+def _step_forms(step: Step, session: TreatmentSession, show_incident: bool) -> tuple[str, ...]:
+    if step.slug != "retention":
+        return STEP_FORMS[step.slug]
     if session.needles_in_at is None:
         return ("in_form", "adverse_form")
     if session.needles_out_at is None:
@@ -334,10 +335,7 @@ def step_context(
         limits=settings.retention_range,
     )
     context.update(_STEP_PARTS[step.slug](session, user, settings, bound))
-    names = STEP_FORMS[step.slug]
-    if step.slug == "retention":
-        names = _retention_forms(session, context["show_incident"])
-    for name in names:
+    for name in _step_forms(step, session, context.get("show_incident", False)):
         context[name] = bound.get(name) or build_form(name, session, settings=settings)
     if step.slug == "assessment":
         selected = context["assessment_form"]["pain_locations"].value() or []
