@@ -97,7 +97,7 @@ def main() -> None:
 
         client = Client()
         client.force_login(practitioner.user)
-        pages = [("record (old: whole page)", reverse("records:record", args=[draft.uuid]), {})]
+        pages = [("the record URL", reverse("records:record", args=[draft.uuid]), {})]
         try:
             for step in ("assessment", "needles", "retention", "follow-up", "sign"):
                 url = reverse("records:step", args=[draft.uuid, step])
