@@ -51,7 +51,9 @@ def _timeline(rng):
 
 
 def _draft(rng, account):
-    return f"/records/{rng.choice(account['drafts'])}/"
+    # The record is edited in steps (issue 14); /records/<uuid>/ of a draft is a
+    # redirect to its first unfinished one. The needles step is the heaviest.
+    return f"/records/{rng.choice(account['drafts'])}/step/needles/"
 
 
 # page: (role of the account, the URL to ask for)

@@ -11,13 +11,15 @@ from sessions.models import TreatmentSession
 
 
 def get_session_for_user(request, uuid) -> TreatmentSession:
+    """The record with what its header shows: the patient, the practitioner (and
+    their name), the appointment's time and the room. Not the appointment's type
+    (only the follow-up's booking link needs it: sessions.record_page loads it
+    there) nor who signed (the record keeps the name as signed): each join is
+    planning time on every request (issue 14: 7 joins planned in 2.5 ms, run
+    in 0.3 ms)."""
     return get_object_or_404(
         TreatmentSession.objects.visible_to(request.user).select_related(
-            "patient",
-            "practitioner__user",
-            "appointment__appointment_type",
-            "room",
-            "signed_by",
+            "patient", "practitioner__user", "appointment", "room"
         ),
         uuid=uuid,
     )

@@ -1,5 +1,6 @@
-"""The treatment-record page as the views present it: loading a record with
-everything it shows, building its forms, its context, and the answer to a
+"""The treatment record as the views present it: loading a record with what a
+page of it shows, building its forms, the context of the read-only record and
+of each step of a draft (sessions/record_steps.py), and the answer to a
 section's POST. Both view modules (record.py: the pages; record_sections.py:
 the POST endpoints) sit on top of this one, so neither imports the other.
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from accounts.roles import Capability
 from clinic.models import ClinicSettings
 from patients.consent import consent_problem
-from sessions import bodychart, services
+from sessions import bodychart, record_steps, services
 from sessions.access import get_session_for_user, get_session_to_edit
 from sessions.forms import (
     AddendumForm,
@@ -49,43 +50,65 @@ from sessions.models import (
     WarningOverride,
 )
 from sessions.outcomes import ODI_SECTIONS
+from sessions.record_steps import Step
 from sessions.safety import Cautions
-
-# The editable sections of a draft, each a <section id="section-NAME"> in
-# templates/sessions/record_NAME.html, and the addenda of a signed record.
-SECTIONS = ("assessment", "needling", "adverse", "followup", "sign", "addenda")
-
 
 # --- Looking records up --------------------------------------------------------
 
 
-def prefetch_record(session: TreatmentSession) -> TreatmentSession:
-    """Everything the record page shows, in a fixed number of queries however
-    many placements, overrides, adverse events and addenda there are."""
-    prefetch_related_objects(
-        [session],
+def prefetch_record(session: TreatmentSession, step: Step | None = None) -> TreatmentSession:
+    """What the page shows, in a fixed number of queries however many
+    placements, overrides, adverse events and addenda there are: for a step,
+    only what that step and the summary of the others read (the placements
+    always: the needle count and the step navigation need them); without one,
+    the whole read-only record."""
+    lookups = [
         Prefetch(
             "placements",
             queryset=NeedlePlacement.objects.select_related("acupoint", "needle"),
-        ),
-        Prefetch(
-            "overrides",
-            queryset=WarningOverride.objects.select_related("by", "placement__acupoint"),
-        ),
-        "adverse_events",
-        Prefetch("addenda", queryset=Addendum.objects.select_related("author")),
-    )
+        )
+    ]
+    slug = step.slug if step else None
+    if slug in (None, "needles", "sign"):
+        lookups.append(
+            Prefetch(
+                "overrides",
+                queryset=WarningOverride.objects.select_related("by", "placement__acupoint"),
+            )
+        )
+    if slug in (None, "retention"):
+        lookups.append("adverse_events")
+    if slug is None:
+        lookups.append(Prefetch("addenda", queryset=Addendum.objects.select_related("author")))
+    if slug in (None, "follow-up") and session.appointment_id:
+        lookups.append("appointment__appointment_type")  # the follow-up's booking link
+    prefetch_related_objects([session], *lookups)
     return session
 
 
-def load_session(request, uuid, *, to_edit: bool = False) -> TreatmentSession:
+def load_session(
+    request, uuid, *, to_edit: bool = False, step: Step | None = None
+) -> TreatmentSession:
     session = (get_session_to_edit if to_edit else get_session_for_user)(request, uuid)
-    return prefetch_record(session)
+    return prefetch_record(session, step)
 
 
 def record_url(session: TreatmentSession, section: str = "") -> str:
     url = reverse("records:record", kwargs={"uuid": session.uuid})
     return f"{url}#section-{section}" if section else url
+
+
+def step_url(session: TreatmentSession, step: Step, section: str = "") -> str:
+    url = reverse("records:step", kwargs={"uuid": session.uuid, "step": step})
+    return f"{url}#section-{section}" if section else url
+
+
+def first_step_url(session: TreatmentSession) -> str:
+    """Where opening a draft goes: its first unfinished step (one query, the
+    placements: the needles step is done when there are some)."""
+    prefetch_related_objects([session], "placements")
+    inserted = services.needles_inserted(session)
+    return step_url(session, record_steps.first_unfinished(session, inserted))
 
 
 # --- Forms of the page, built in one place so that ids match across responses ---
@@ -127,19 +150,23 @@ def build_form(name: str, session: TreatmentSession, data=None, *, settings=None
     raise ValueError(name)
 
 
-DRAFT_FORMS = (
-    "assessment_form",
-    "placement_form",
-    "protocol_form",
-    "in_form",
-    "out_form",
-    "after_form",
-    "incident_form",
-    "lesion_form",
-    "adverse_form",
-    "followup_form",
-    "sign_form",
-)
+# The forms of each step (the retention step's depend on where the needles are).
+STEP_FORMS = {
+    "assessment": ("assessment_form",),
+    "needles": ("placement_form", "protocol_form", "lesion_form"),
+    "follow-up": ("followup_form",),
+    "sign": ("sign_form",),
+}
+
+
+def _step_forms(step: Step, session: TreatmentSession, show_incident: bool) -> tuple[str, ...]:
+    if step.slug != "retention":
+        return STEP_FORMS[step.slug]
+    if session.needles_in_at is None:
+        return ("in_form", "adverse_form")
+    if session.needles_out_at is None:
+        return ("out_form", "adverse_form")
+    return ("after_form", "adverse_form") + (("incident_form",) if show_incident else ())
 
 
 # --- The page's context ------------------------------------------------------------
@@ -189,39 +216,6 @@ def _retention_context(session: TreatmentSession, settings: ClinicSettings, now)
     }
 
 
-def _draft_context(
-    session: TreatmentSession, user, settings, cautions: Cautions, bound: dict
-) -> dict:
-    """The forms and checklists of a draft its author is writing."""
-    context = {
-        name: bound.get(name) or build_form(name, session, settings=settings)
-        for name in DRAFT_FORMS
-    }
-    selected = context["assessment_form"]["pain_locations"].value() or []
-    inserted = services.needles_inserted(session)
-    bound_override = bound.get("override_form")
-    context.update(
-        chart=bodychart.chart(selected),
-        sign_problems=services.sign_problems(session, user, settings=settings, cautions=cautions),
-        pending_warnings=[
-            (item, _override_form_for(item, bound_override)) for item in cautions.unmet(session)
-        ],
-        patient_cautions=cautions.reminders(),
-        consent_problem=consent_problem(session.patient, timezone.localdate()),
-        lesion_sites=cautions.lesion_sites,
-        show_incident=(
-            session.needles_out_at is not None
-            and (session.needles_removed != inserted or session.missing_needle_incident)
-        )
-        or "incident_form" in bound,
-        last_session=(
-            services.last_signed_session(session) if session.needles_in_at is None else None
-        ),
-        has_protocols=Protocol.objects.filter(practitioner=session.practitioner_id).exists(),
-    )
-    return context
-
-
 def _override_form_for(item, bound_form):
     """The bound form for the warning it was posted for; a fresh one otherwise."""
     placement_id = item.placement.pk if item.placement else None
@@ -235,6 +229,38 @@ def _override_form_for(item, bound_form):
     )
 
 
+def _red_flag_labels(keys):
+    labels = dict(RedFlag.choices)
+    return [labels.get(key, key) for key in keys]
+
+
+def _messages_context(section, errors, notice, saved) -> dict:
+    return {
+        "section": section,
+        "errors": {section: errors} if errors else {},
+        "notices": {section: notice} if notice else {},
+        "saved": {section: saved} if saved else {},
+    }
+
+
+def _header_context(request, session: TreatmentSession) -> dict:
+    """The record's header, on every page of it: who, when, the flags, the
+    red-flag banner, and the needle count the steps and summaries share."""
+    placements = list(session.placements.all())
+    inserted = services.needles_inserted(session)
+    return {
+        "session": session,
+        "patient": session.patient,
+        "placements": placements,
+        "inserted": inserted,
+        "reconciled": session.needles_removed == inserted,
+        "editable": session.is_editable_by(request.user),
+        "red_flag_labels": _red_flag_labels(session.red_flags),
+        # The treating practitioner picks the record's billing codes (billing's own page).
+        "can_code": session.is_treated_by(request.user),
+    }
+
+
 def record_context(
     request,
     session: TreatmentSession,
@@ -244,60 +270,147 @@ def record_context(
     errors: list[str] | None = None,
     notice: str = "",
     saved: str = "",
-    focus_point: bool = False,
 ) -> dict:
+    """The whole record, read-only (a signed record, another practitioner's, the
+    print page), with the addendum form where one may be added."""
     user = request.user
     settings = ClinicSettings.load()
-    placements = list(session.placements.all())
-    inserted = services.needles_inserted(session)
-    editable = session.is_editable_by(user)
-    odi = session.odi_result
-    context = {
-        "session": session,
-        "patient": session.patient,
-        "placements": placements,
-        "overrides": list(session.overrides.all()),
-        "adverse_events": list(session.adverse_events.all()),
-        "addenda": list(session.addenda.all()),
-        "inserted": inserted,
-        "reconciled": session.needles_removed == inserted,
-        "editable": editable,
+    context = _header_context(request, session)
+    context.update(
+        _messages_context(section, errors, notice, saved),
         **_retention_context(session, settings, timezone.now()),
-        "odi": odi,
-        "odi_rows": [(label, getattr(session, name)) for name, label in ODI_SECTIONS],
-        "pain_labels": bodychart.labels(session.pain_locations),
-        "pain_radiating": bodychart.is_radiating(session.pain_locations),
-        "outline": bodychart.OUTLINE,
-        "recommendation_choices": Recommendation.choices,
-        "red_flag_labels": _red_flag_labels(session.red_flags),
-        "booking_url": follow_up_booking_url(session, user),
-        "section": section,
-        "errors": {section: errors} if errors else {},
-        "notices": {section: notice} if notice else {},
-        "saved": {section: saved} if saved else {},
-        "focus_point": focus_point,
-        # The treating practitioner picks the record's billing codes (billing's own page).
-        "can_code": session.is_treated_by(user),
-        "can_add_addendum": session.is_signed
+        overrides=list(session.overrides.all()),
+        adverse_events=list(session.adverse_events.all()),
+        addenda=list(session.addenda.all()),
+        odi=session.odi_result,
+        odi_rows=[(label, getattr(session, name)) for name, label in ODI_SECTIONS],
+        pain_labels=bodychart.labels(session.pain_locations),
+        pain_radiating=bodychart.is_radiating(session.pain_locations),
+        outline=bodychart.OUTLINE,
+        chart=bodychart.chart(session.pain_locations),
+        recommendation_choices=Recommendation.choices,
+        booking_url=follow_up_booking_url(session, user),
+        can_add_addendum=session.is_signed
         and user.can(Capability.RECORD_SESSIONS)
         and licence_problem(user, doing="adding to a record") is None,
-    }
-    bound = bound or {}
-    if editable:
-        cautions = Cautions.for_patient(session.patient, settings)
-        context.update(_draft_context(session, user, settings, cautions, bound))
-    else:
-        context["chart"] = bodychart.chart(session.pain_locations)
+    )
     if context["can_add_addendum"]:
-        context["addendum_form"] = bound.get("addendum_form") or build_form(
+        context["addendum_form"] = (bound or {}).get("addendum_form") or build_form(
             "addendum_form", session
         )
     return context
 
 
-def _red_flag_labels(keys):
-    labels = dict(RedFlag.choices)
-    return [labels.get(key, key) for key in keys]
+def step_context(
+    request,
+    session: TreatmentSession,
+    step: Step,
+    *,
+    bound: dict | None = None,
+    section: str = "",
+    errors: list[str] | None = None,
+    notice: str = "",
+    saved: str = "",
+    focus_point: bool = False,
+) -> dict:
+    """One step of a draft its author is writing: the header, the step
+    navigation, the summary of the finished steps, and that step's sections
+    with only their forms."""
+    user = request.user
+    settings = ClinicSettings.load()
+    bound = bound or {}
+    context = _header_context(request, session)
+    steps = record_steps.progress(session, context["inserted"], step)
+    context.update(
+        _messages_context(section, errors, notice, saved),
+        step=step,
+        steps=steps,
+        next_step=_following(step),
+        done_steps=[s["step"].slug for s in steps if s["done"] and not s["current"]],
+        focus_point=focus_point,
+        pain_labels=bodychart.labels(session.pain_locations),
+        pain_radiating=bodychart.is_radiating(session.pain_locations),
+        recommendation_choices=Recommendation.choices,
+        odi=session.odi_result,
+        limits=settings.retention_range,
+    )
+    context.update(_STEP_PARTS[step.slug](session, user, settings, bound))
+    for name in _step_forms(step, session, context.get("show_incident", False)):
+        context[name] = bound.get(name) or build_form(name, session, settings=settings)
+    if step.slug == "assessment":
+        selected = context["assessment_form"]["pain_locations"].value() or []
+        context["chart"] = bodychart.chart(selected)
+    return context
+
+
+def _following(step: Step) -> Step | None:
+    index = record_steps.STEPS.index(step)
+    return record_steps.STEPS[index + 1] if index + 1 < len(record_steps.STEPS) else None
+
+
+def _assessment_part(session, user, settings, bound) -> dict:
+    return {"outline": bodychart.OUTLINE}
+
+
+def _needles_part(session, user, settings, bound) -> dict:
+    cautions = Cautions.for_patient(session.patient, settings)
+    return {
+        "overrides": list(session.overrides.all()),
+        "patient_cautions": cautions.reminders(),
+        "consent_problem": consent_problem(session.patient, timezone.localdate()),
+        "lesion_sites": cautions.lesion_sites,
+        "last_session": (
+            services.last_signed_session(session) if session.needles_in_at is None else None
+        ),
+        "has_protocols": session.needles_in_at is None
+        and Protocol.objects.filter(practitioner=session.practitioner_id).exists(),
+    }
+
+
+def _retention_part(session, user, settings, bound) -> dict:
+    inserted = services.needles_inserted(session)
+    return {
+        **_retention_context(session, settings, timezone.now()),
+        # Before the needles go in: consent is checked then, so it is shown here too.
+        "consent_problem": (
+            consent_problem(session.patient, timezone.localdate())
+            if session.needles_in_at is None
+            else None
+        ),
+        "adverse_events": list(session.adverse_events.all()),
+        "show_incident": (
+            session.needles_out_at is not None
+            and (session.needles_removed != inserted or session.missing_needle_incident)
+        )
+        or "incident_form" in bound,
+    }
+
+
+def _follow_up_part(session, user, settings, bound) -> dict:
+    return {"booking_url": follow_up_booking_url(session, user)}
+
+
+def _sign_part(session, user, settings, bound) -> dict:
+    cautions = Cautions.for_patient(session.patient, settings)
+    bound_override = bound.get("override_form")
+    return {
+        "overrides": list(session.overrides.all()),
+        "sign_problems": services.sign_problems(
+            session, user, settings=settings, cautions=cautions
+        ),
+        "pending_warnings": [
+            (item, _override_form_for(item, bound_override)) for item in cautions.unmet(session)
+        ],
+    }
+
+
+_STEP_PARTS = {
+    "assessment": _assessment_part,
+    "needles": _needles_part,
+    "retention": _retention_part,
+    "follow-up": _follow_up_part,
+    "sign": _sign_part,
+}
 
 
 def respond(
@@ -311,34 +424,38 @@ def respond(
     saved: str = "",
     focus_point: bool = False,
 ):
-    """The answer to a section's POST.
+    """The answer to a section's POST, always on the step the section is part of.
 
-    * htmx: the section's fragment, updated, with the sign-off checklist, the
-      red-flag banner and the hidden versions of the other sections swapped
-      out of band;
-    * without JS: after a success, back to the page (POST/redirect/GET) with a
-      message; after an error, the whole page with the section's errors and
+    * htmx: the section's fragment, updated, with the step navigation, the
+      summary of the finished steps, the red-flag banner and the hidden
+      versions of the step's other forms swapped out of band;
+    * without JS: after a success, back to the step (POST/redirect/GET) with a
+      message; after an error, the step's page with the section's errors and
       the form as it was filled in. Nothing was saved then (services are atomic).
+
+    The addenda of a signed record answer on the read-only record the same way.
     """
+    step = record_steps.STEP_OF_SECTION.get(section)
     succeeded = not errors and not bound
     if succeeded and not request.htmx:
         if notice:
             messages.warning(request, notice)
         if saved:
             messages.success(request, saved)
-        return redirect(record_url(session, section))
-    fresh = prefetch_record(get_session_for_user(request, session.uuid))
-    context = record_context(
-        request,
-        fresh,
-        bound=bound,
-        section=section,
-        errors=errors,
-        notice=notice,
-        saved=saved,
-        focus_point=focus_point,
-    )
+        if step is None:
+            return redirect(record_url(session, section))
+        return redirect(step_url(session, step, section))
+    fresh = load_session(request, session.uuid, step=step)
+    feedback = {"bound": bound, "section": section, "errors": errors, "notice": notice}
+    if step is None:
+        context = record_context(request, fresh, saved=saved, **feedback)
+        page = "sessions/record.html"
+    else:
+        context = step_context(
+            request, fresh, step, saved=saved, focus_point=focus_point, **feedback
+        )
+        page = "sessions/record_step.html"
     if request.htmx:
         context["section_template"] = f"sessions/record_{section}.html"
         return render(request, "sessions/record_section.html", context)
-    return render(request, "sessions/record.html", context)
+    return render(request, page, context)

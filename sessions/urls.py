@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from sessions.record_steps import StepConverter
 from sessions.views import clinical
 from sessions.views import floor as floor_views
 from sessions.views import protocols as protocol_views
@@ -7,6 +8,7 @@ from sessions.views import record as record_views
 from sessions.views import record_sections as section_views
 
 app_name = "records"
+register_converter(StepConverter, "step")
 
 urlpatterns = [
     # --- recording a session (today's list, start, record page, sign, addenda, print) below ---
@@ -14,6 +16,7 @@ urlpatterns = [
     path("start/", record_views.start, name="start"),
     path("points/", record_views.points, name="points"),
     path("<uuid:uuid>/", record_views.record, name="record"),
+    path("<uuid:uuid>/step/<step:step>/", record_views.step, name="step"),
     path("<uuid:uuid>/print/", record_views.print_record, name="print"),
     path("<uuid:uuid>/assessment/", section_views.assessment, name="assessment"),
     path("<uuid:uuid>/placements/add/", section_views.placement_add, name="placement-add"),

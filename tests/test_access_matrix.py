@@ -536,7 +536,10 @@ def no_such_session(o):
 
 
 TO_RECORD = Redirect("/records/{uuid}/")
-TO_NEEDLING = Redirect("/records/{uuid}/#section-needling")
+TO_NEEDLES = Redirect("/records/{uuid}/step/needles/#section-needles")
+# The personas' draft has one placement and its assessment done: it opens at the
+# retention step (sessions/record_steps.py).
+TO_FIRST_STEP = Redirect("/records/{uuid}/step/retention/")
 TO_TODAY = Redirect("/records/today/")
 
 
@@ -582,6 +585,11 @@ def draft_section_rows(own=200, *, placement=False) -> tuple[Row, ...]:
     )  # fmt: skip
 
 
+def at_step(make, step):
+    """A record's kwargs, at one of its steps."""
+    return lambda o: {**make(o), "step": step}
+
+
 # fmt: off
 MATRIX |= {
     "records:today": (recording_row(), get_refused(lambda o: {}, method=POST)),
@@ -589,12 +597,25 @@ MATRIX |= {
     "records:start": (recording_row(TO_TODAY, method=POST), get_refused(lambda o: {})),
     "records:points": (recording_row(query="q=bl2"), recording_row(query="", variant="no query")),
     "records:record": (
-        record_row(kwargs=own_draft),
+        record_row(TO_FIRST_STEP, kwargs=own_draft, variant="own draft: its first unfinished step"),
         record_row(404, kwargs=others_draft, variant="another practitioner's draft"),
         record_row(kwargs=others_signed, variant="another practitioner's signed record"),
         record_row(kwargs=own_signed, variant="own signed record"),
         record_row(404, kwargs=no_such_session, variant="no such record"),
         get_refused(own_draft, method=POST),
+    ),
+    # Each step of a draft: its author only; a signed record goes to the read-only one.
+    "records:step": tuple(
+        row
+        for step in ("assessment", "needles", "retention", "follow-up", "sign")
+        for row in (
+            record_row(kwargs=at_step(own_draft, step), variant=f"{step}: own draft"),
+            record_row(404, kwargs=at_step(others_draft, step), variant=f"{step}: another practitioner's draft"),
+            record_row(TO_RECORD, kwargs=at_step(others_signed, step), variant=f"{step}: another practitioner's signed record"),
+            record_row(TO_RECORD, kwargs=at_step(own_signed, step), variant=f"{step}: own signed record"),
+            record_row(404, kwargs=at_step(no_such_session, step), variant=f"{step}: no such record"),
+            Row(POST, anonymous=LOGIN, patient=405, front_desk=405, practitioner=405, clinic_admin=405, kwargs=at_step(own_draft, step), variant=f"{step}: POST"),
+        )
     ),
     "records:print": (
         record_row(kwargs=own_draft),
@@ -612,9 +633,9 @@ MATRIX |= {
         )
     },
     # Marking a skin-lesion site resolved needs no form: done, back to the needles.
-    "records:lesion-resolve": draft_section_rows(TO_NEEDLING, placement="lesion"),
+    "records:lesion-resolve": draft_section_rows(TO_NEEDLES, placement="lesion"),
     # Removing a placement (before needles in) needs no form: done, back to the needles.
-    "records:placement-remove": draft_section_rows(TO_NEEDLING, placement=True),
+    "records:placement-remove": draft_section_rows(TO_NEEDLES, placement=True),
     # Addenda: any practitioner, on a signed record; an empty POST shows what is missing.
     "records:addendum": (
         record_row(method=POST, kwargs=own_signed),

@@ -284,6 +284,27 @@ def waitlist_window():
 # --- Records --------------------------------------------------------------------------
 
 
+# The step of the record each endpoint's form is on (sessions/record_steps.py).
+STEP_OF = {
+    "assessment": "assessment",
+    "follow-up": "follow-up",
+    "sign": "sign",
+    "override": "sign",
+    **dict.fromkeys(
+        ("placement-add", "placement-remove", "apply-protocol", "copy-last", "lesion-add",
+         "lesion-resolve"),
+        "needles",
+    ),
+    **dict.fromkeys(
+        ("needles-in", "needles-out", "after-removal", "incident", "adverse-event"), "retention"
+    ),
+}  # fmt: skip
+
+
+def step_page(section, session):
+    return url("records:step", session.uuid, STEP_OF[section])
+
+
 def record_target(section, make="draft", baseline=None, state=dict):
     """A section of the record page, on a draft of the practitioner in the state
     ``state()`` (fields of the record, worked out when the test runs)."""
@@ -292,7 +313,7 @@ def record_target(section, make="draft", baseline=None, state=dict):
         session = getattr(w, make)(**state())
         return Target(
             url(f"records:{section}", session.uuid),
-            page=url("records:record", session.uuid),
+            page=step_page(section, session),
             baseline=baseline or {},
         )
 
@@ -317,7 +338,7 @@ def placement_remove(w, client):
     placement = session.placements.get()
     return Target(
         url("records:placement-remove", session.uuid, placement.pk),
-        page=url("records:record", session.uuid),
+        page=step_page("placement-remove", session),
     )
 
 
@@ -331,7 +352,7 @@ def override_target(w, client):
     Patient.objects.filter(pk=session.patient_id).update(is_pregnant=True)
     return Target(
         url("records:override", session.uuid),
-        page=url("records:record", session.uuid),
+        page=step_page("override", session),
         baseline={"reason": "Discussed with the patient"},
     )
 
@@ -346,7 +367,7 @@ def lesion_resolve(w, client):
     )
     return Target(
         url("records:lesion-resolve", session.uuid, site.pk),
-        page=url("records:record", session.uuid),
+        page=step_page("lesion-resolve", session),
     )
 
 

@@ -1,7 +1,8 @@
 """Recording a treatment session: the practitioner's list for today, opening a
-record, the record page (its author edits a draft section by section; a signed
-record, or another practitioner's, is read-only with its addenda), the print
-page and the point typeahead. The sections' POST endpoints live in
+record, the record page (a signed record, or another practitioner's, is
+read-only with its addenda; a draft's author is taken to its first unfinished
+step), the steps of a draft (sessions/record_steps.py: one page per step, its
+sections only; htmx swaps a step in), the print page and the point typeahead. The sections' POST endpoints live in
 record_sections.py; both modules present the record through
 sessions.record_page.
 
@@ -26,9 +27,18 @@ from clinic.models import ClinicSettings
 from patients.models import Patient
 from scheduling.models import Appointment
 from sessions import services
+from sessions.access import get_session_for_user
 from sessions.forms import StartForm
 from sessions.models import Acupoint
-from sessions.record_page import load_session, record_context, record_url
+from sessions.record_page import (
+    first_step_url,
+    load_session,
+    prefetch_record,
+    record_context,
+    record_url,
+    step_context,
+)
+from sessions.record_steps import Step
 from sessions.today import practitioner_day
 
 __all__ = ["record_url"]  # the clinical page links records through it
@@ -108,9 +118,31 @@ def start(request):
 @require_GET
 @require(Capability.VIEW_PATIENTS)  # staff only; VIEW_CLINICAL is checked by the lookup (404)
 def record(request, uuid):
-    session = load_session(request, uuid)
+    """The read-only record; its author's draft opens at its first unfinished step."""
+    session = get_session_for_user(request, uuid)
+    if session.is_editable_by(request.user):
+        return redirect(first_step_url(session))
+    prefetch_record(session)
     services.record_read(session=session, by=request.user, view="record")
     return render(request, "sessions/record.html", record_context(request, session))
+
+
+@require_GET
+@require(Capability.VIEW_PATIENTS)  # staff only; VIEW_CLINICAL is checked by the lookup (404)
+def step(request, uuid, step: Step):
+    """One step of a draft: the whole page, or for htmx only the step's sections
+    (and the step navigation and summary, out of band). A record that cannot
+    be edited (signed, or not one's own) is shown read-only instead."""
+    session = get_session_for_user(request, uuid)
+    if not session.is_editable_by(request.user):
+        return redirect(record_url(session))
+    prefetch_record(session, step)
+    services.record_read(session=session, by=request.user, view="record")
+    context = step_context(request, session, step)
+    # Going back to a step htmx's history no longer holds asks for the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "sessions/record_step_swap.html", context)
+    return render(request, "sessions/record_step.html", context)
 
 
 @require_GET

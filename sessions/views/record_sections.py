@@ -1,7 +1,8 @@
 """The POST endpoints of a draft record, one per section or action. Each goes
 through a workflow of sessions.services (atomic, audited, refusing a signed
-record) and answers with ``record.respond``: the updated section for htmx, a
-redirect back to the page (or the page with the errors) without JS."""
+record) and answers with ``record_page.respond``, on the step the section is
+part of: the updated section for htmx, a redirect back to the step (or the
+step with the errors) without JS."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def follow_up(request, session):
 @draft_endpoint
 def incident(request, session):
     return _save_section(
-        request, session, "incident_form", "needling", "Missing-needle incident saved."
+        request, session, "incident_form", "retention", "Missing-needle incident saved."
     )
 
 
@@ -95,7 +96,7 @@ def placement_add(request, session):
     form = build_form("placement_form", session, request.POST)
     bound = {"placement_form": form}
     if not form.is_valid():
-        return respond(request, session, "needling", bound=bound)
+        return respond(request, session, "needles", bound=bound)
     data = form.placement_data()
     try:
         placement = services.add_placement(
@@ -110,15 +111,15 @@ def placement_add(request, session):
             "override_reason",
             "Give a reason for going ahead (it is kept on the record), or change the placement.",
         )
-        return respond(request, session, "needling", bound=bound)
+        return respond(request, session, "needles", bound=bound)
     except SessionError as error:
-        return respond(request, session, "needling", bound=bound, errors=_error_messages(error))
+        return respond(request, session, "needles", bound=bound, errors=_error_messages(error))
     count = placement.needle_count
     side = "" if placement.side == placement.Side.MIDLINE else f" {placement.side}"
     return respond(
         request,
         session,
-        "needling",
+        "needles",
         saved=f"{placement.acupoint.code}{side} added ({count} needle{'s' if count > 1 else ''}).",
         focus_point=True,
     )
@@ -132,11 +133,11 @@ def placement_remove(request, session, pk):
     try:
         services.remove_placement(placement=placement, by=request.user)
     except SessionError as error:
-        return respond(request, session, "needling", errors=_error_messages(error))
+        return respond(request, session, "needles", errors=_error_messages(error))
     return respond(
         request,
         session,
-        "needling",
+        "needles",
         saved=f"{placement.acupoint.code} removed.",
         focus_point=True,
     )
@@ -147,19 +148,19 @@ def _apply(request, session, apply, describe):
         added = apply()
     except SessionError as error:
         if getattr(error, "code", None) == "partially_applied":
-            return respond(request, session, "needling", notice=error.message, focus_point=True)
-        return respond(request, session, "needling", errors=_error_messages(error))
+            return respond(request, session, "needles", notice=error.message, focus_point=True)
+        return respond(request, session, "needles", errors=_error_messages(error))
     except IntegrityError:
         return respond(
             request,
             session,
-            "needling",
+            "needles",
             errors=[f"{describe} has a point that cannot be placed as saved: nothing was added."],
         )
     return respond(
         request,
         session,
-        "needling",
+        "needles",
         saved=f"{describe}: {added} point{'s' if added != 1 else ''} added. Edit them as needed.",
         focus_point=True,
     )
@@ -169,7 +170,7 @@ def _apply(request, session, apply, describe):
 def protocol(request, session):
     form = build_form("protocol_form", session, request.POST)
     if not form.is_valid():
-        return respond(request, session, "needling", bound={"protocol_form": form})
+        return respond(request, session, "needles", bound={"protocol_form": form})
     chosen = form.cleaned_data["protocol"]
     return _apply(
         request,
@@ -194,20 +195,20 @@ def needles_in(request, session):
     form = build_form("in_form", session, request.POST)
     bound = {"in_form": form}
     if not form.is_valid():
-        return respond(request, session, "needling", bound=bound)
+        return respond(request, session, "retention", bound=bound)
     try:
         current = services.needles_in(
             session=session, by=request.user, position=form.cleaned_data["patient_position"]
         )
     except SessionError as error:
-        return respond(request, session, "needling", bound=bound, errors=_error_messages(error))
+        return respond(request, session, "retention", bound=bound, errors=_error_messages(error))
     at = timezone.localtime(current.needles_in_at)
-    return respond(request, session, "needling", saved=f"Needles in at {at:%H:%M:%S}.")
+    return respond(request, session, "retention", saved=f"Needles in at {at:%H:%M:%S}.")
 
 
 @draft_endpoint
 def after_removal(request, session):
-    return _save_section(request, session, "after_form", "needling", "Saved.")
+    return _save_section(request, session, "after_form", "retention", "Saved.")
 
 
 @draft_endpoint
@@ -235,12 +236,12 @@ def override(request, session):
 def lesion_add(request, session):
     form = build_form("lesion_form", session, request.POST)
     if not form.is_valid():
-        return respond(request, session, "needling", bound={"lesion_form": form})
+        return respond(request, session, "needles", bound={"lesion_form": form})
     try:
         services.add_lesion_site(session=session, data=form.cleaned_data, by=request.user)
     except SessionError as error:
-        return respond(request, session, "needling", errors=_error_messages(error))
-    return respond(request, session, "needling", saved="Skin-lesion site recorded.")
+        return respond(request, session, "needles", errors=_error_messages(error))
+    return respond(request, session, "needles", saved="Skin-lesion site recorded.")
 
 
 @draft_endpoint
@@ -248,8 +249,8 @@ def lesion_resolve(request, session, pk):
     try:
         services.resolve_lesion_site(session=session, site_id=pk, by=request.user)
     except SessionError as error:
-        return respond(request, session, "needling", errors=_error_messages(error))
-    return respond(request, session, "needling", saved="Skin-lesion site marked as resolved.")
+        return respond(request, session, "needles", errors=_error_messages(error))
+    return respond(request, session, "needles", saved="Skin-lesion site marked as resolved.")
 
 
 @draft_endpoint
@@ -257,7 +258,7 @@ def needles_out(request, session):
     form = build_form("out_form", session, request.POST)
     bound = {"out_form": form}
     if not form.is_valid():
-        return respond(request, session, "needling", bound=bound)
+        return respond(request, session, "retention", bound=bound)
     data = form.cleaned_data
     try:
         current = services.needles_out(
@@ -268,12 +269,12 @@ def needles_out(request, session):
             pressure_applied=data["pressure_applied"],
         )
     except SessionError as error:
-        return respond(request, session, "needling", bound=bound, errors=_error_messages(error))
+        return respond(request, session, "retention", bound=bound, errors=_error_messages(error))
     at = timezone.localtime(current.needles_out_at)
     return respond(
         request,
         session,
-        "needling",
+        "retention",
         saved=f"Needles out at {at:%H:%M:%S}: retention {current.retention_minutes} "
         f"minute{'s' if current.retention_minutes != 1 else ''}.",
     )

@@ -10,6 +10,7 @@ run never dirties the tree:
 
 import datetime
 import os
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -78,12 +79,15 @@ def test_a_practitioners_session(page, live_server, demo_clinic):
     session = services.start_session(
         patient=patient, practitioner=practitioner, by=practitioner.user
     )
-    page.goto(f"{live_server.url}/records/{session.uuid}/")
-    needling = page.locator("#section-needling")
+    page.goto(f"{live_server.url}/records/{session.uuid}/step/needles/")
+    needling = page.locator("#section-needles")
     needling.get_by_label("Saved protocol").select_option(label="Lumbar strain")
     needling.get_by_role("button", name="Apply").click()
-    expect(page.locator("#section-needling")).to_contain_text("4 points added")
-    shoot(page.locator("#section-needling"), "practitioner-needling")
+    expect(page.locator("#section-needles")).to_contain_text("4 points added")
+    shoot(page.locator("#section-needles"), "practitioner-needling")
+    page.get_by_role("navigation", name="Steps of the record").get_by_role(
+        "link", name=re.compile("Sign")
+    ).click()
     sign = page.locator("#section-sign")
     expect(sign.get_by_test_id("sign-summary-needles")).to_contain_text("7 needles")
     shoot(sign, "practitioner-sign")

@@ -77,6 +77,11 @@ def test_a_practitioner_records_and_signs_a_treatment(
     row.get_by_role("button", name="Open record").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Treatment record · Maria Lombard")
     session = TreatmentSession.objects.get(appointment=appointment)
+    # A new record opens at its first step; the steps say which are done, in words.
+    steps = page.get_by_role("navigation", name="Steps of the record")
+    expect(page).to_have_url(f"{live_server.url}/records/{session.uuid}/step/assessment/")
+    expect(steps.locator('[aria-current="step"]')).to_contain_text("Assessment")
+    expect(steps.get_by_test_id("step-state")).to_have_text(["to do"] * 5)
 
     # Assessment: pain score, cause, and where it hurts, clicked on the body chart.
     assessment = page.locator("#section-assessment")
@@ -95,12 +100,22 @@ def test_a_practitioner_records_and_signs_a_treatment(
     assert (session.nprs_now, session.pain_cause) == (6, "muscle_strain")
     assert session.pain_locations == ["lumbar_left"]
 
+    # On to the needles (htmx swaps the step in and the address follows it);
+    # the keyboard carries on from the step's heading.
+    page.get_by_test_id("next-step").click()
+    expect(page).to_have_url(f"{live_server.url}/records/{session.uuid}/step/needles/")
+    expect(steps.locator('[aria-current="step"]')).to_contain_text("Needles")
+    expect(page.get_by_role("heading", name="Needles", level=2)).to_be_focused()
+    expect(page.locator("#section-assessment")).to_have_count(0)
+    expect(page).to_have_title(re.compile("^Needles · Treatment record · Maria Lombard"))
+
     # The saved protocol, in one click: seven needles (bilateral counts as two).
     # (Its BL40 is oblique and shallow, so no depth caution.)
-    needling = page.locator("#section-needling")
+    needling = page.locator("#section-needles")
     needling.get_by_label("Saved protocol").select_option(label="Lumbar strain")
     needling.get_by_role("button", name="Apply").click()
-    expect(page.locator("#section-needling")).to_contain_text("4 points added")
+    expect(page.locator("#section-needles")).to_contain_text("4 points added")
+    expect(steps.get_by_test_id("step-state").nth(1)).to_have_text("done")
     expect(page.get_by_test_id("placement-row")).to_have_count(4)
     expect(page.get_by_test_id("needles-inserted")).to_contain_text("7 (one per point")
 
@@ -121,13 +136,17 @@ def test_a_practitioner_records_and_signs_a_treatment(
     expect(page.get_by_test_id("overrides")).to_contain_text("Thick trapezius")
     expect(page.get_by_test_id("needles-inserted")).to_contain_text("8 (one per point")
 
-    # No consent on file yet: the needles cannot go in. The practitioner records
-    # Maria's consent (a typed name she confirms) and comes back to the record.
-    # (The consent alert is on the page before the click too, so wait for the
-    # refusal itself: a click on the link mid-swap would be lost.)
+    # Retention and count, from the steps. No consent on file yet: the needles
+    # cannot go in. The practitioner records Maria's consent (a typed name she
+    # confirms) and comes back to the step. (The consent alert is on the page
+    # before the click too, so wait for the refusal itself: a click on the link
+    # mid-swap would be lost.)
+    steps.get_by_role("link", name=re.compile("Retention and count")).click()
+    expect(page).to_have_url(f"{live_server.url}/records/{session.uuid}/step/retention/")
+    expect(page.get_by_test_id("done-needles")).to_contain_text("8 needles: BL23 bilateral")
     page.get_by_label("Patient's position").select_option("prone")
     page.get_by_role("button", name="Needles in").click()
-    expect(page.locator("#section-needling").get_by_test_id("section-errors")).to_contain_text(
+    expect(page.locator("#section-retention").get_by_test_id("section-errors")).to_contain_text(
         "No informed consent on file"
     )
     page.get_by_test_id("consent-needed").get_by_role("link", name="Record the consent").click()
@@ -137,6 +156,7 @@ def test_a_practitioner_records_and_signs_a_treatment(
     page.get_by_label("The signer has read the consent text").check()
     page.get_by_test_id("consent-form").get_by_role("button").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Treatment record · Maria Lombard")
+    expect(page).to_have_url(f"{live_server.url}/records/{session.uuid}/step/retention/")
     expect(page.get_by_test_id("consent-needed")).to_have_count(0)
 
     # Needles in, lying down: the server's time, and a running timer.
@@ -174,13 +194,23 @@ def test_a_practitioner_records_and_signs_a_treatment(
     )
     expect(page.get_by_test_id("retention-minutes")).to_contain_text("25 minutes")
 
-    # One thing left before signing, then sign.
+    expect(steps.get_by_test_id("step-state").nth(2)).to_have_text("done")
+
+    # Sign: one thing left, in the assessment; back to it, then sign.
+    steps.get_by_role("link", name=re.compile("Sign")).click()
     expect(page.get_by_test_id("sign-problems")).to_have_text(
         "Tick that contraindications were reviewed."
     )
+    steps.get_by_role("link", name=re.compile("Assessment")).click()
     page.get_by_label("Contraindications reviewed with the patient").check()
     page.locator("#section-assessment").get_by_role("button", name="Save assessment").click()
+    expect(steps.get_by_test_id("step-state").first).to_have_text("done")
+    # Back (the browser's) returns to the sign step, asked afresh: htmx keeps no
+    # copy of a record in the browser.
+    page.go_back()
+    expect(page).to_have_url(f"{live_server.url}/records/{session.uuid}/step/sign/")
     expect(page.get_by_test_id("sign-ready")).to_be_visible()
+    expect(steps.locator('[aria-current="step"]')).to_contain_text("Sign")
     # What will be signed is shown first, and signing needs the practitioner's confirmation.
     expect(page.get_by_test_id("sign-summary-needles")).to_contain_text("8 needles, 8 removed")
     page.get_by_role("button", name="Sign the record").click()
@@ -205,7 +235,7 @@ def test_a_practitioner_records_and_signs_a_treatment(
 def test_points_are_entered_from_the_keyboard(page, live_server, practitioner, maria):
     session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
     login(page, live_server, practitioner.user.email, PASSWORD)
-    page.goto(f"{live_server.url}/records/{session.uuid}/")
+    page.goto(f"{live_server.url}/records/{session.uuid}/step/needles/")
 
     # The older code finds the WHO one; arrows and Enter choose it.
     code = page.get_by_role("combobox", name="Point")
@@ -242,7 +272,7 @@ def test_a_lesion_site_is_chosen_with_the_point_typeahead_and_then_warns(
 ):
     session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
     login(page, live_server, practitioner.user.email, PASSWORD)
-    page.goto(f"{live_server.url}/records/{session.uuid}/")
+    page.goto(f"{live_server.url}/records/{session.uuid}/step/needles/")
 
     sites = page.get_by_test_id("lesion-sites")
     sites.locator("summary").click()
@@ -274,7 +304,7 @@ def test_a_lesion_site_is_chosen_with_the_point_typeahead_and_then_warns(
 def test_the_fields_a_point_needs_appear_when_it_is_chosen(page, live_server, practitioner, maria):
     session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
     login(page, live_server, practitioner.user.email, PASSWORD)
-    page.goto(f"{live_server.url}/records/{session.uuid}/")
+    page.goto(f"{live_server.url}/records/{session.uuid}/step/needles/")
     form = page.get_by_test_id("placement-form")
     expect(form.get_by_label("Jiaji levels")).to_be_hidden()
     expect(form.get_by_label("Ashi point location")).to_be_hidden()
@@ -310,7 +340,7 @@ def test_the_follow_up_is_booked_from_the_record_at_a_free_time_near_the_interva
     session = TreatmentSessionFactory(practitioner=practitioner, patient=maria)
     TreatmentSession.objects.filter(pk=session.pk).update(appointment=appointment)
     login(page, live_server, practitioner.user.email, PASSWORD)
-    page.goto(f"{live_server.url}/records/{session.uuid}/")
+    page.goto(f"{live_server.url}/records/{session.uuid}/step/follow-up/")
 
     followup = page.locator("#section-followup")
     followup.get_by_label("Next visit in (days)").fill("7")

@@ -101,8 +101,8 @@ def test_the_treatment_record_points_to_answers_not_reviewed_yet(
 
     session = TreatmentSessionFactory(practitioner=practitioner, patient=new_patient)
     client = client_for(practitioner.user)
-    page = client.get(f"/records/{session.uuid}/").content.decode()
+    page = client.get(f"/records/{session.uuid}/step/assessment/").content.decode()
     assert 'data-testid="intake-review-notice"' in page
     client.post(f"/intake/{completed.uuid}/review/", _accept_all(completed))
-    page = client.get(f"/records/{session.uuid}/").content.decode()
+    page = client.get(f"/records/{session.uuid}/step/assessment/").content.decode()
     assert 'data-testid="intake-review-notice"' not in page

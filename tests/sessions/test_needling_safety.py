@@ -42,6 +42,10 @@ def url(session, name, **kwargs):
     return reverse(f"records:{name}", kwargs={"uuid": session.uuid, **kwargs})
 
 
+def step(session, slug):
+    return reverse("records:step", kwargs={"uuid": session.uuid, "step": slug})
+
+
 def long_needle() -> Needle:
     return Needle.objects.get(gauge_mm=Decimal("0.30"), length_mm=50)
 
@@ -171,7 +175,7 @@ def test_a_flag_added_after_placing_needs_its_override_before_needles_in_and_sig
 
     with pytest.raises(services.SessionError, match="traditionally avoided in pregnancy"):
         services.needles_in(session=draft, by=practitioner.user)
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "sign")).content.decode()
     assert page.count('data-testid="pending-warning"') == 2
 
     li4 = draft.placements.get(acupoint__code="LI4")
@@ -368,7 +372,7 @@ def test_jiaji_names_its_levels_and_the_count_follows(as_practitioner, draft):
     )
     jiaji = NeedlePlacement.objects.get()
     assert jiaji.named_points == ["L3", "L4", "L5"] and jiaji.needle_count == 6
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "needles")).content.decode()
     assert "L3, L4, L5" in page
 
 
@@ -414,7 +418,7 @@ def test_the_red_flag_banner_says_treated_only_with_its_reason(as_practitioner, 
     session = TreatmentSessionFactory(
         practitioner=practitioner, red_flags=["night_pain"], red_flag_decision="treated"
     )
-    page = as_practitioner.get(url(session, "record")).content.decode()
+    page = as_practitioner.get(url(session, "record"), follow=True).content.decode()
     assert "Treated, with reason recorded" not in page
     assert "No notes recorded." in page
 
@@ -434,18 +438,18 @@ def test_one_minute_is_singular(as_practitioner, practitioner):
     session = TreatmentSessionFactory(practitioner=practitioner)
     NeedlePlacementFactory(session=session)
     retained(session, practitioner.user, minutes=1, retention_reason="Patient asked")
-    page = as_practitioner.get(url(session, "record")).content.decode()
+    page = as_practitioner.get(step(session, "retention")).content.decode()
     assert "1 minute " in page and "1 minutes" not in page
 
 
 def test_protocols_and_copy_are_offered_only_when_there_is_something(
     as_practitioner, practitioner, draft
 ):
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "needles")).content.decode()
     assert 'data-testid="no-protocols"' in page and "Saved protocol" not in page
     assert 'data-testid="no-last-session"' in page and "Copy from last session</button>" not in page
     ProtocolFactory(practitioner=practitioner)
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "needles")).content.decode()
     assert "Saved protocol" in page
 
 

@@ -37,6 +37,10 @@ def url(session, name, **kwargs):
     return reverse(f"records:{name}", kwargs={"uuid": session.uuid, **kwargs})
 
 
+def step(session, slug):
+    return reverse("records:step", kwargs={"uuid": session.uuid, "step": slug})
+
+
 def placement(code="BL23", side="bilateral", **extra):
     return {
         "acupoint": code,
@@ -173,11 +177,13 @@ def test_an_inactive_needle_cannot_be_chosen(as_practitioner, draft):
 def test_with_htmx_the_needles_section_comes_back_ready_for_the_next_point(as_practitioner, draft):
     response = post(as_practitioner, url(draft, "placement-add"), placement(), headers=HTMX)
     page = response.content.decode()
-    assert page.lstrip().startswith('<section id="section-needling"')
+    assert page.lstrip().startswith('<section id="section-needles"')
     assert "data-focus-after-swap" in page  # the point field, for the next one
-    assert 'id="section-sign"' in page and 'id="assessment_version"' in page  # out of band
-    draft.refresh_from_db()
-    assert f'value="{draft.version}" id="assessment_version"' in page
+    # Out of band: the steps (needles now done) and the summary; no other step's forms.
+    nav = page.split('<nav id="record-steps"')[1].split("</nav>")[0]
+    assert 'hx-swap-oob="true"' in nav
+    assert nav.split('data-testid="step-state">')[2].startswith("done<")
+    assert 'id="section-sign"' not in page and 'id="assessment_version"' not in page
 
 
 def test_a_placement_is_removed_until_the_needles_go_in(as_practitioner, practitioner, draft):
@@ -347,7 +353,7 @@ def test_copy_from_the_last_signed_session(as_practitioner, practitioner, patien
     services.needles_out(session=earlier, by=practitioner.user, removed=2)
     services.sign_session(session=earlier, by=practitioner.user)
 
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "needles")).content.decode()
     assert "Copy from last session" in page
 
     as_practitioner.post(url(draft, "copy-last"))
@@ -403,12 +409,12 @@ def test_the_page_alerts_in_words_at_the_minimum_and_the_maximum(
     as_practitioner, practitioner, draft
 ):
     _needles_in(draft, practitioner, 21)
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "retention")).content.decode()
     assert "20 minutes reached: the needles may come out when ready." in page
     TreatmentSession.objects.filter(pk=draft.pk).update(
         needles_in_at=timezone.now() - datetime.timedelta(minutes=31)
     )
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "retention")).content.decode()
     assert "30 minutes reached: remove the needles now" in page
 
 

@@ -192,15 +192,105 @@ def test_the_patient_page_offers_to_start_a_session_to_practitioners(
 # --- The record page -----------------------------------------------------------------
 
 
-def test_the_author_edits_a_draft_and_the_read_is_audited(client, practitioner, draft):
+def step_url(session, step):
+    return reverse("records:step", kwargs={"uuid": session.uuid, "step": step})
+
+
+STEP_SECTIONS = {
+    "assessment": ["assessment"],
+    "needles": ["needles"],
+    "retention": ["retention", "adverse"],
+    "follow-up": ["followup"],
+    "sign": ["sign"],
+}
+ALL_SECTIONS = ["assessment", "needles", "retention", "adverse", "followup", "sign"]
+
+
+def test_opening_a_draft_goes_to_its_first_unfinished_step(client, practitioner, draft):
     client.force_login(practitioner.user)
-    page = client.get(record_url(draft)).content.decode()
-    assert 'data-testid="record-editable"' in page
-    assert 'id="section-assessment"' in page and 'id="section-sign"' in page
+    # The factory's assessment has the contraindications reviewed: done.
+    assert client.get(record_url(draft))["Location"] == step_url(draft, "needles")
+    NeedlePlacementFactory(session=draft)
+    assert client.get(record_url(draft))["Location"] == step_url(draft, "retention")
+    TreatmentSession.objects.filter(pk=draft.pk).update(contraindications_reviewed=False)
+    assert client.get(record_url(draft))["Location"] == step_url(draft, "assessment")
+    # The step page audits the read, not the redirect to it.
+    assert not AuditEvent.objects.filter(action="sessions.session.viewed").exists()
+
+
+@pytest.mark.parametrize("step", list(STEP_SECTIONS))
+def test_each_step_shows_the_header_the_steps_and_its_own_sections_only(
+    client, practitioner, draft, step
+):
+    NeedlePlacementFactory(session=draft)
+    client.force_login(practitioner.user)
+
+    page = client.get(step_url(draft, step)).content.decode()
+
+    assert 'data-testid="record-editable"' in page and "Treatment record · Rhea Lumbar" in page
+    for section in ALL_SECTIONS:
+        assert (f'id="section-{section}"' in page) == (section in STEP_SECTIONS[step]), section
+    nav = page.split('data-testid="record-steps"')[1].split("</nav>")[0]
+    assert nav.count("<li") == 5 and nav.count('aria-current="step"') == 1
+    current = nav.split('aria-current="step"')[0].rsplit("<a ", 1)[1]
+    assert f'data-testid="step-{step}"' in current
+    # The state is a word: assessment and needles are done, the rest to do.
+    assert [part.split("<")[0] for part in nav.split('data-testid="step-state">')[1:]] == [
+        "done", "done", "to do", "to do", "to do",
+    ]  # fmt: skip
+    summary = page.split('<div id="record-done"')[1].split('id="record-step"')[0]
+    assert ('data-testid="done-assessment"' in summary) == (step != "assessment")
+    assert ('data-testid="done-needles"' in summary) == (step != "needles")
     event = AuditEvent.objects.get(action="sessions.session.viewed")
-    assert event.actor == practitioner.user
+    assert event.actor == practitioner.user and event.data == {"view": "record"}
     assert event.object_id == str(draft.uuid) and event.patient_id == draft.patient_id
-    assert event.data == {"view": "record"}
+
+
+def test_htmx_gets_only_the_step_with_the_steps_and_summary_out_of_band(
+    client, practitioner, draft
+):
+    client.force_login(practitioner.user)
+    response = client.get(step_url(draft, "follow-up"), headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert "<html" not in page and "<title>Follow-up · Treatment record" in page
+    assert 'id="section-followup"' in page and 'id="section-assessment"' not in page
+    assert '<nav id="record-steps"' in page and '<div id="record-done" hx-swap-oob="true"' in page
+    # Going back to a step htmx no longer holds asks for the whole page.
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert "<html" in client.get(step_url(draft, "follow-up"), headers=restore).content.decode()
+
+
+def test_a_step_links_to_the_next_one_with_and_without_js(client, practitioner, draft):
+    client.force_login(practitioner.user)
+    page = client.get(step_url(draft, "needles")).content.decode()
+    link = page.split('data-testid="next-step"')[0].rsplit("<a ", 1)[1]
+    assert f'href="{step_url(draft, "retention")}"' in link
+    assert "Next step: Retention and count" in page
+    assert 'data-testid="next-step"' not in client.get(step_url(draft, "sign")).content.decode()
+
+
+def test_an_unknown_step_is_not_found(client, practitioner, draft):
+    client.force_login(practitioner.user)
+    assert client.get(f"/records/{draft.uuid}/step/needling/").status_code == 404
+    assert client.get(f"/records/{draft.uuid}/step/").status_code == 404
+
+
+def test_a_signed_records_steps_go_to_the_read_only_record(
+    client, practitioner, other_practitioner, draft
+):
+    NeedlePlacementFactory(session=draft)
+    sign(draft, practitioner)
+    for user in (practitioner.user, other_practitioner.user):
+        client.force_login(user)
+        for step in STEP_SECTIONS:
+            response = client.get(step_url(draft, step))
+            assert response.status_code == 302 and response["Location"] == record_url(draft)
+    assert not AuditEvent.objects.filter(action="sessions.session.viewed").exists()
+
+
+def test_another_practitioners_draft_has_no_steps(client, other_practitioner, draft):
+    client.force_login(other_practitioner.user)
+    assert client.get(step_url(draft, "needles")).status_code == 404
 
 
 def test_another_practitioners_draft_is_not_found(client, other_practitioner, draft):
@@ -239,7 +329,7 @@ def test_the_record_shows_the_patients_flags(client, practitioner):
         practitioner=practitioner, patient=PatientFactory(has_implanted_device=True)
     )
     client.force_login(practitioner.user)
-    page = client.get(record_url(session)).content.decode()
+    page = client.get(record_url(session), follow=True).content.decode()
     assert "Pacemaker or implanted device: no electroacupuncture" in page
 
 
@@ -330,22 +420,20 @@ def _record_with(practitioner, placements):
     return session
 
 
-@pytest.mark.parametrize("signed", [False, True], ids=["draft", "signed"])
-def test_the_record_page_makes_a_fixed_number_of_queries(
-    client, practitioner, other_practitioner, django_assert_num_queries, signed
+def test_the_read_only_record_makes_a_fixed_number_of_queries(
+    client, practitioner, other_practitioner, django_assert_num_queries
 ):
     small, large = _record_with(practitioner, 2), _record_with(practitioner, 12)
-    if signed:
-        for session in (small, large):
-            AdverseEvent.objects.create(
-                session=session, type="pain", severity="mild", action_taken="Reassured"
-            )
-            sign(session, practitioner)
-        for _ in range(5):
-            services.add_addendum(
-                session=large, by=other_practitioner.user, reason="More", text="Details"
-            )
-        Addendum.objects.create(session=small, author=practitioner.user, reason="R", text="T")
+    for session in (small, large):
+        AdverseEvent.objects.create(
+            session=session, type="pain", severity="mild", action_taken="Reassured"
+        )
+        sign(session, practitioner)
+    for _ in range(5):
+        services.add_addendum(
+            session=large, by=other_practitioner.user, reason="More", text="Details"
+        )
+    Addendum.objects.create(session=small, author=practitioner.user, reason="R", text="T")
     client.force_login(practitioner.user)
     client.get(record_url(small))  # the first request of a client warms its session
 
@@ -353,6 +441,43 @@ def test_the_record_page_makes_a_fixed_number_of_queries(
         assert client.get(record_url(small)).status_code == 200
     with django_assert_num_queries(len(queries)):
         assert client.get(record_url(large)).status_code == 200
+
+
+# Every step: the session, the user, the record (with its patient, practitioner
+# and their user, appointment and room: one query), its placements, the audit
+# write and the clinic's settings (6), the session's refresh that tests make on
+# every request (SESSION_REFRESH_SECONDS = 0: savepoint, update, release: 3);
+# and then:
+BASE = 6 + 3
+STEP_QUERIES = {
+    "assessment": BASE + 1,  # intake answers still to review
+    # overrides, skin-lesion sites (the cautions), consent, the last signed
+    # session (copy), any protocol?, the needle select (twice: its options, and
+    # Django's check of the first one for the required attribute)
+    "needles": BASE + 7,
+    "retention": BASE + 2,  # adverse events, consent (before needles in)
+    "follow-up": BASE,
+    "sign": BASE + 3,  # overrides, skin-lesion sites, the licence (checklist)
+}
+
+
+@pytest.mark.parametrize("step", list(STEP_SECTIONS))
+def test_each_step_makes_a_fixed_number_of_queries(
+    client, practitioner, django_assert_num_queries, step
+):
+    small, large = _record_with(practitioner, 2), _record_with(practitioner, 12)
+    for session in (small, large):
+        AdverseEvent.objects.create(
+            session=session, type="pain", severity="mild", action_taken="Reassured"
+        )
+    client.force_login(practitioner.user)
+    client.get(step_url(small, step))  # the first request of a client warms its session
+
+    for session in (small, large):
+        with django_assert_num_queries(STEP_QUERIES[step]):
+            assert client.get(step_url(session, step)).status_code == 200
+    with django_assert_num_queries(STEP_QUERIES[step]):
+        assert client.get(step_url(large, step), headers={"HX-Request": "true"}).status_code == 200
 
 
 def test_an_other_practitioners_signed_record_can_be_printed(

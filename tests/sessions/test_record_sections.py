@@ -26,6 +26,10 @@ def url(session, name):
     return reverse(f"records:{name}", kwargs={"uuid": session.uuid})
 
 
+def step(session, slug):
+    return reverse("records:step", kwargs={"uuid": session.uuid, "step": slug})
+
+
 def form_data(form, **changes):
     """What the browser posts for an unchanged form, with ``changes`` on top."""
     data = {}
@@ -101,7 +105,7 @@ def test_the_assessment_is_saved_and_audited_without_values(as_practitioner, dra
     response = as_practitioner.post(url(draft, "assessment"), data)
 
     assert response.status_code == 302
-    assert response["Location"] == url(draft, "record") + "#section-assessment"
+    assert response["Location"] == step(draft, "assessment") + "#section-assessment"
     draft.refresh_from_db()
     assert draft.pain_locations == ["lumbar_left", "buttock_left"]
     assert (draft.nprs_now, draft.nprs_best, draft.nprs_worst) == (7, 3, 9)
@@ -110,7 +114,7 @@ def test_the_assessment_is_saved_and_audited_without_values(as_practitioner, dra
     event = AuditEvent.objects.get(action="sessions.assessment.changed")
     assert "nprs_now" in event.data["changed_fields"]
     assert "7" not in str(event.data) and "gardening" not in str(event.data)
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(response["Location"]).content.decode()
     assert "Assessment saved." in page
 
 
@@ -160,9 +164,10 @@ def test_an_assessment_from_an_out_of_date_page_is_refused(as_practitioner, draf
     assert draft.nprs_now == 6
 
 
-def test_with_htmx_the_section_comes_back_with_the_checklist_and_versions_out_of_band(
+def test_with_htmx_the_section_comes_back_with_the_steps_and_summary_out_of_band(
     as_practitioner, draft
 ):
+    TreatmentSession.objects.filter(pk=draft.pk).update(contraindications_reviewed=False)
     response = as_practitioner.post(
         url(draft, "assessment"), assessment(draft, contraindications_reviewed="on"), headers=HTMX
     )
@@ -170,10 +175,12 @@ def test_with_htmx_the_section_comes_back_with_the_checklist_and_versions_out_of
     assert response.status_code == 200 and "<html" not in page
     assert page.lstrip().startswith('<section id="section-assessment"')
     assert "Assessment saved." in page
-    assert '<section id="section-sign"' in page and 'hx-swap-oob="true"' in page
-    draft.refresh_from_db()
-    assert f'value="{draft.version}" id="followup_version" hx-swap-oob="true"' in page
-    assert "Tick that contraindications were reviewed" not in page
+    # The step navigation now says the assessment is done; the banner follows.
+    nav = page.split('<nav id="record-steps"')[1].split("</nav>")[0]
+    assert nav.startswith(' class="record-steps') and 'hx-swap-oob="true"' in nav
+    assert nav.split('data-testid="step-state">')[1].startswith("done<")
+    assert '<div id="red-flag-banner" hx-swap-oob="true">' in page
+    assert 'id="section-sign"' not in page  # another step: not on the page
 
 
 def test_with_htmx_form_errors_stay_in_the_section(as_practitioner, draft):
@@ -231,7 +238,7 @@ def test_the_follow_up_is_saved_and_offers_to_book_the_next_visit(
 
 def test_a_follow_up_without_an_appointment_searches_from_the_interval(as_practitioner, draft):
     as_practitioner.post(url(draft, "follow-up"), follow_up(draft, next_visit_in_days="3"))
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "follow-up")).content.decode()
     due = draft.session_date + datetime.timedelta(days=3)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     assert f"from_date={max(due - datetime.timedelta(days=2), tomorrow).isoformat()}" in page
@@ -293,7 +300,7 @@ def test_the_checklist_lists_what_stops_signing_and_signing_is_refused(as_practi
         red_flags=["cauda_equina"], contraindications_reviewed=False
     )
     draft.refresh_from_db()
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    page = as_practitioner.get(step(draft, "sign")).content.decode()
     assert "Red flags are ticked: record the decision taken" in page
     assert "Tick that contraindications were reviewed." in page
 
@@ -349,7 +356,9 @@ def test_a_needle_count_that_differs_needs_the_incident_before_signing(
     as_practitioner, practitioner, draft
 ):
     treated(draft, practitioner, removed=2)
-    page = as_practitioner.get(url(draft, "record")).content.decode()
+    response = as_practitioner.get(url(draft, "record"), follow=True)
+    assert response.redirect_chain == [(step(draft, "retention"), 302)]  # not done: the count
+    page = response.content.decode()
     assert "Needle count: 3 in, 2 out: they differ" in page
     assert 'data-testid="incident-form"' in page
 

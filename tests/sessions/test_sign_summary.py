@@ -23,6 +23,10 @@ def url(session, name):
     return reverse(f"records:{name}", kwargs={"uuid": session.uuid})
 
 
+def step(session, slug):
+    return reverse("records:step", kwargs={"uuid": session.uuid, "step": slug})
+
+
 @pytest.fixture
 def draft(practitioner):
     return TreatmentSessionFactory(
@@ -69,7 +73,7 @@ def summary(html: str) -> str:
 
 
 def test_the_sign_section_summarises_what_will_be_signed(as_practitioner, treated):
-    page = as_practitioner.get(url(treated, "record")).content.decode()
+    page = as_practitioner.get(step(treated, "sign")).content.decode()
 
     shown = summary(page)
     rows = [
