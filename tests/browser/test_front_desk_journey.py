@@ -56,6 +56,16 @@ def test_it_lets_front_desk_find_a_patient_and_register_a_namesake(
     expect(page).to_have_url(
         re.compile(r"[?&]q=zoe(\+|%20)mull")
     )  # the live search kept the URL in step
+    # htmx keeps no copy of the list (names, numbers) in the browser's storage.
+    assert page.evaluate("window.localStorage.getItem('htmx-history-cache')") is None
+
+    # Back returns to the list before the search, asked afresh as a whole page.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Patients", level=1)).to_be_visible()
+    expect(rows).to_have_count(2)
+    page.go_forward()
+    expect(page.get_by_test_id("result-count")).to_contain_text("1 patient matching “zoe mull”")
+    expect(rows).to_have_count(1)
 
     # Open the patient.
     rows.first.get_by_role("link", name="Zoë Müller").click()
