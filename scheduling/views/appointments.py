@@ -138,18 +138,8 @@ def move(request, uuid):
     appointment = get_appointment_to_change(request, uuid)
     form = MoveForm(request.POST or None, appointment=appointment, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            moved = services.move_appointment(
-                appointment=appointment,
-                start_at=form.start_at,
-                end_at=form.end_at,
-                practitioner=data["practitioner"],
-                room=data["room"],
-                by=request.user,
-                version=data["version"],
-                outside_hours_reason=data["outside_hours_reason"].strip(),
-            )
+            moved = _move(form, appointment, request.user)
         except services.BookingError as error:
             form.add_error(None, error)  # a time's error goes to its field
         else:
@@ -187,6 +177,22 @@ def _free_times(appointment) -> list[dict]:
 def _form_problem(form) -> str:
     """A move form's errors as one sentence, for the calendar's drag and keyboard moves."""
     return " ".join(error for errors in form.errors.values() for error in errors)
+
+
+def _move(form, appointment, by):
+    """The move service with a valid MoveForm's answers: the move page and a
+    drop on the calendar move the same way."""
+    data = form.cleaned_data
+    return services.move_appointment(
+        appointment=appointment,
+        start_at=form.start_at,
+        end_at=form.end_at,
+        practitioner=data["practitioner"],
+        room=data["room"],
+        by=by,
+        version=data["version"],
+        outside_hours_reason=data["outside_hours_reason"].strip(),
+    )
 
 
 def _moved_text(moved) -> str:
@@ -243,18 +249,8 @@ def move_drop(request, uuid):
     form = MoveForm(request.POST, appointment=appointment, user=request.user)
     if not form.is_valid():
         return JsonResponse({"moved": False, "problem": _form_problem(form)}, status=400)
-    data = form.cleaned_data
     try:
-        moved = services.move_appointment(
-            appointment=appointment,
-            start_at=form.start_at,
-            end_at=form.end_at,
-            practitioner=data["practitioner"],
-            room=data["room"],
-            by=request.user,
-            version=data["version"],
-            outside_hours_reason=data["outside_hours_reason"].strip(),
-        )
+        moved = _move(form, appointment, request.user)
     except services.BookingError as error:
         return JsonResponse({"moved": False, "problem": " ".join(error.messages)}, status=409)
     return JsonResponse({"moved": True, "message": _moved_text(moved)} | _undo_offer(moved))
