@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     OuterRef,
     Subquery,
@@ -30,7 +30,7 @@ from reports.practice import (
     waitlist_fill,
 )
 from reports.tables import Table
-from scheduling.availability import day_bounds, load_availability
+from scheduling.availability import day_bounds, days, load_availability
 from scheduling.intervals import merge
 from scheduling.models import Appointment, Room, WaitlistEntry
 
@@ -119,21 +119,24 @@ def _working_minutes(availability, practitioner_ids):
 # period, practitioner and room. "Rebooked": a completed visit whose patient
 # had an appointment starting later made by the end of the visit's local day
 # (even if cancelled since). That is a window over each patient's appointments
-# from the window's start on (the earliest-made of the later ones, peers of the
-# same start excluded), not a probe per visit: 64,000 EXISTS probes were 360 of
-# the query's 480 ms on the scale data; the window gives the same count in 300.
-# Raw SQL: Django cannot aggregate over a window function's result.
+# from the window's start on, latest first: the earliest-made of the groups of
+# starts before this one (a frame whose head stays put, so PostgreSQL adds one
+# row at a time rather than re-reading the rest of the patient for each row).
+# Periods and local days come from their UTC bounds, worked out in Python
+# (day_bounds, right on daylight-saving days) and found by width_bucket's
+# binary search: no time-zone conversion per row. Raw SQL: Django cannot
+# aggregate over a window function's result. Measured in docs/performance.md.
 APPOINTMENT_SUMS = """
 WITH seen AS (
     SELECT a.start_at, a.end_at, a.status, a.late_cancellation, a.practitioner_id, a.room_id,
            min(a.created_at) OVER (
-               PARTITION BY a.patient_id ORDER BY a.start_at
-               RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP
+               PARTITION BY a.patient_id ORDER BY a.start_at DESC
+               GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
            ) AS later_made
     FROM scheduling_appointment a
     WHERE a.start_at >= %(window_start)s
 )
-SELECT (date_trunc(%(unit)s, start_at AT TIME ZONE %(zone)s))::date AS period,
+SELECT width_bucket(start_at, %(period_bounds)s::timestamptz[]) AS period,
        practitioner_id, room_id,
        sum(floor(extract(epoch FROM end_at - start_at) / 60))
            FILTER (WHERE status <> %(cancelled)s)::bigint AS booked,
@@ -144,38 +147,48 @@ SELECT (date_trunc(%(unit)s, start_at AT TIME ZONE %(zone)s))::date AS period,
        count(*) FILTER (WHERE status = %(completed)s) AS completed,
        count(*) FILTER (
            WHERE status = %(completed)s
-           AND later_made <= ((date_trunc('day', start_at AT TIME ZONE %(zone)s)
-                               + interval '1 day') AT TIME ZONE %(zone)s)
+           AND later_made <= (%(day_bounds)s::timestamptz[])[
+               width_bucket(start_at, %(day_bounds)s::timestamptz[]) + 1
+           ]
        ) AS left_rebooked
 FROM seen
 WHERE start_at < %(window_end)s
 GROUP BY 1, 2, 3
 """
+# Its two sorts (by patient for the window, ~12 MB at full scale) and the
+# grouping fit in memory with this, not in PostgreSQL's default 4 MB.
+SUMS_WORK_MEM = "32MB"
 
 
-def _appointment_sums(window_start, window_end, period: str, now: datetime.datetime):
+def _appointment_sums(first: datetime.date, last: datetime.date, period: str, now):
     """Booked minutes by (practitioner, period) and by (room, period), and
-    the attendance counts by period, of the appointments starting in the
-    window: one query (APPOINTMENT_SUMS), so that a clinic's hundred thousand
-    appointments stay in the database."""
+    the attendance counts by period, of the appointments starting on the
+    local days ``first`` to ``last``: one query (APPOINTMENT_SUMS), so that a
+    clinic's hundred thousand appointments stay in the database."""
+    starts = periods_between(first, last, period)
+    day_starts = [day_bounds(day)[0] for day in days(first, last + datetime.timedelta(days=1))]
+    window_start, window_end = day_starts[0], day_starts[-1]
     params = {
         "window_start": window_start,
         "window_end": window_end,
         "now": now,
-        "unit": "week" if period == WEEK else "month",
-        "zone": timezone.get_current_timezone_name(),
+        # The first period may begin before ``first`` (a week's Monday): its
+        # rows still start on or after window_start, so bucket 1 is right.
+        "period_bounds": [window_start, *(day_bounds(s)[0] for s in starts[1:]), window_end],
+        "day_bounds": day_starts,
         "cancelled": Appointment.Status.CANCELLED.value,
         "no_show": Appointment.Status.NO_SHOW.value,
         "completed": Appointment.Status.COMPLETED.value,
     }
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SUMS_WORK_MEM}'")
         cursor.execute(APPOINTMENT_SUMS, params)
         columns = [column.name for column in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     booked, room_booked = Counter(), Counter()
     counts: dict[datetime.date, AttendanceCounts] = defaultdict(AttendanceCounts)
     for r in rows:
-        start = r["period"]
+        start = starts[r["period"] - 1]
         if r["booked"] is not None:
             booked[(r["practitioner_id"], start)] += r["booked"]
             if r["room_id"] is not None:
@@ -207,7 +220,7 @@ def build_practice_report(params, *, now: datetime.datetime | None = None) -> Pr
     availability = load_availability(list(practitioners), first, last, bookings=False)
     working, open_minutes = _working_minutes(availability, practitioners)
 
-    booked, room_booked, counts = _appointment_sums(window_start, window_end, period, now)
+    booked, room_booked, counts = _appointment_sums(first, last, period, now)
     t = report.tables
     by_practitioner = utilisation_of(booked, working, period)
     t["utilisation_practitioner"] = Table.of(

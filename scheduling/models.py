@@ -319,12 +319,10 @@ class Appointment(models.Model):
                 condition=Q(status__in=["booked", "arrived", "in_treatment", "completed"]),
                 name="sched_appt_active_blocked_idx",
             ),
-            # send_reminders scans upcoming booked appointments by start time.
-            models.Index(
-                fields=["start_at"],
-                condition=Q(status="booked"),
-                name="sched_appt_booked_start_idx",
-            ),
+            # Appointments by start time, whatever their status: the practice
+            # reports read a range of months (every status counts there);
+            # send_reminders the upcoming booked ones.
+            models.Index(fields=["start_at"], name="sched_appt_start_idx"),
         ]
 
     def __str__(self):
