@@ -19,31 +19,31 @@ SUPPRESSED_N = f"< {MIN_CELL}"
 
 
 @dataclass(frozen=True)
-class Cell:
-    label: str  # the column's header
-    value: str
-
-
-@dataclass(frozen=True)
 class Table:
     key: str  # the CSV's name and the page's anchor
     title: str
     headers: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
+    rows: tuple[tuple[str, ...], ...]  # one text per header
     note: str = ""
+    empty: str = "No courses."  # the page's one row when there are none
 
     @classmethod
-    def of(cls, key, title, headers, rows, note=""):
+    def of(cls, key, title, headers, rows, note="", empty="No courses."):
         headers = tuple(headers)
         return cls(
             key,
             title,
             headers,
-            tuple(
-                tuple(Cell(h, str(v)) for h, v in zip(headers, row, strict=True)) for row in rows
-            ),
+            tuple(_texts(row, len(headers)) for row in rows),
             note,
+            empty,
         )
+
+
+def _texts(row, width: int) -> tuple[str, ...]:
+    if len(row) != width:
+        raise ValueError(f"A row of {len(row)} cells under {width} headers: {row!r}")
+    return tuple(map(str, row))
 
 
 def n_text(n: int) -> str:
@@ -125,7 +125,7 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(table.headers)
     for row in table.rows:
-        writer.writerow([_csv_safe(cell.value) for cell in row])
+        writer.writerow([_csv_safe(value) for value in row])
     return response
 
 
