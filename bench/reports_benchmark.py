@@ -15,6 +15,7 @@ practitioner's clinical-lead flag, which it puts back.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -43,6 +44,7 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from accounts.models import User
     from accounts.roles import Role
@@ -70,6 +72,8 @@ def main() -> int:
     was_lead = profile.is_clinical_lead
     profile.is_clinical_lead = True
     profile.save(update_fields=["is_clinical_lead"])
+    # The widest range the form allows (two years, to today).
+    two_years_ago = (timezone.localdate() - datetime.timedelta(days=730)).isoformat()
     pages = [
         (practitioner, "outcomes", "/reports/outcomes/"),
         (
@@ -82,7 +86,21 @@ def main() -> int:
         (desk, "practice, by month", "/reports/practice/"),
         (desk, "practice, by week", "/reports/practice/?period=week"),
         (desk, "practice CSV", "/reports/practice/attendance.csv"),
+        (desk, "practice, 2 years by month", f"/reports/practice/?start={two_years_ago}"),
+        (
+            desk,
+            "practice, 2 years by week",
+            f"/reports/practice/?period=week&start={two_years_ago}",
+        ),
     ]
+    from reports.practice_sums import last_refresh
+
+    practice = last_refresh()
+    print(
+        f"Practice day sums: to {practice.settled_through}, refreshed {practice.refreshed_at:%Y-%m-%d %H:%M}"
+        if practice
+        else "No practice day sums: every day is added up live (run manage.py refresh_practice)."
+    )
     failures = 0
     try:
         print(f"{'page':<24} {'median ms':>10} {'max ms':>8} {'queries':>8}  target {TARGET_MS} ms")

@@ -34,6 +34,7 @@ from demo.schedule import seed_schedule
 from patients.models import Patient
 from patients.text import fold
 from practitioners.models import Practitioner
+from reports.practice_sums import refresh as refresh_practice
 from reports.summary import refresh as refresh_outcomes
 
 DEMO_PASSWORD = "demo-clinic-2026"
@@ -611,6 +612,9 @@ def seed_demo() -> SeedResult:
         front_desk_email=FRONT_DESK_EMAIL,
         featured_email=PATIENT_EMAIL,
     )
+    # Issue 16: the practice reports' day sums, once every booking is in
+    # (what manage.py refresh_practice does from cron).
+    refresh_practice()
 
     totals = {
         "patients": len(specs),

@@ -92,3 +92,49 @@ class OutcomeRefresh(models.Model):
 
     def __str__(self):
         return f"{self.courses} courses at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class PracticeDay(models.Model):
+    """The practice reports' appointment sums of one local day, practitioner
+    and room (reports.practice_sums): what ``APPOINTMENT_SUMS`` adds up, kept
+    for the days before the last ``manage.py refresh_practice`` so that a page
+    over months reads a few thousand rows instead of the window over every
+    appointment. Later days are added up live. Ids, not foreign keys: the
+    table is derived and rebuilt whole; it holds no patient."""
+
+    day = models.DateField()
+    practitioner_id = models.IntegerField()
+    room_id = models.IntegerField(null=True)
+    booked_minutes = models.PositiveIntegerField()  # not cancelled
+    due = models.PositiveIntegerField()  # not cancelled (and started: every stored day has)
+    no_shows = models.PositiveIntegerField()
+    appointments = models.PositiveIntegerField()  # all, cancelled included
+    late_cancellations = models.PositiveIntegerField()
+    completed = models.PositiveIntegerField()
+    rebooked = models.PositiveIntegerField()  # completed, left with a next visit booked
+
+    class Meta:
+        constraints = [
+            # Also the index the pages read a range of days by.
+            models.UniqueConstraint(
+                fields=["day", "practitioner_id", "room_id"],
+                name="practice_day_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"Practitioner {self.practitioner_id}, room {self.room_id} on {self.day}"
+
+
+class PracticeRefresh(models.Model):
+    refreshed_at = models.DateTimeField()
+    settled_through = models.DateField()  # PracticeDay holds the days up to this one
+    rows = models.PositiveIntegerField()
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-refreshed_at"]
+
+    def __str__(self):
+        return f"Days to {self.settled_through} at {self.refreshed_at:%Y-%m-%d %H:%M}"

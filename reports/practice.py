@@ -101,8 +101,9 @@ def utilisation_of(
     """``utilisation`` from the minutes booked (not cancelled) by (id, period
     start), as the page's SQL adds them up."""
     capacity: Counter = Counter()
+    period_of_day = {day: period_of(day, period) for day in {day for _, day in working}}
     for (owner, day), minutes in working.items():
-        capacity[(owner, period_of(day, period))] += minutes
+        capacity[(owner, period_of_day[day])] += minutes
     return {k: Rate(booked[k], capacity[k]) for k in set(booked) | set(capacity)}
 
 

@@ -4,7 +4,6 @@
 import csv
 import datetime
 import io
-import random
 
 import pytest
 from django.urls import reverse
@@ -25,6 +24,7 @@ from reports.practice import (
 )
 from tests.factories import PatientFactory
 from tests.factories.scheduling import AppointmentFactory, RoomFactory, WorkingHoursFactory
+from tests.reports.bookings import random_bookings
 
 MON = datetime.date(2026, 3, 2)  # a Monday
 UTC = datetime.UTC
@@ -135,10 +135,11 @@ def test_the_page_makes_a_fixed_number_of_queries_and_exports_csv(
     start = datetime.datetime(2026, 3, 2, 9, tzinfo=UTC)
     AppointmentFactory(practitioner=practitioner, start_at=start, status="completed")
     # The session, user, settings and the like, practitioners, rooms, closures,
-    # working hours, exceptions, active rooms, the appointments added up (one
-    # query, in a savepoint with its own work_mem: three more), new patients
-    # with their first appointment, the waitlist.
-    with django_assert_num_queries(17) as first:
+    # working hours, exceptions, active rooms, the last refresh of the stored
+    # day sums (none here), the appointments added up live (one query, in a
+    # savepoint with its own work_mem: three more), new patients with their
+    # first appointment, the waitlist.
+    with django_assert_num_queries(18) as first:
         client.get(url, params)
     room = RoomFactory(name="Cedar")
     for i in range(1, 4):
@@ -182,64 +183,21 @@ def test_odd_input_is_explained(client, clinic_admin):
 @pytest.mark.django_db
 @pytest.mark.parametrize("period", [WEEK, MONTH])
 def test_the_page_s_sql_sums_equal_the_pure_functions(practitioner, other_practitioner, period):
-    """reports.practice_pages adds the appointments up in SQL; the pure
+    """reports.practice_sums adds the appointments up in SQL; the pure
     functions above define the figures: the same on random bookings."""
     from django.utils import timezone
 
     from reports.practice import utilisation_of
-    from reports.practice_pages import _appointment_sums
+    from reports.practice_sums import live_sums
     from scheduling.availability import day_bounds
     from scheduling.models import Appointment
 
-    rng = random.Random(16)
-    rooms, patients = (
-        [RoomFactory(name="Oak"), RoomFactory(name="Elm")],
-        PatientFactory.create_batch(5),
-    )
     now = datetime.datetime(2026, 3, 20, 12, tzinfo=UTC)
-    for slot in range(60):  # two hours apart: nobody double-booked
-        start = datetime.datetime(2026, 2, 23, 7, tzinfo=UTC) + datetime.timedelta(
-            days=slot // 5 * 3, hours=slot % 5 * 2
-        )
-        status = rng.choice(["completed", "completed", "no_show", "cancelled", "booked"])
-        extra = {}
-        if status == "cancelled":
-            extra = {
-                "cancelled_at": start - datetime.timedelta(hours=rng.choice([2, 48])),
-                "cancelled_by": Appointment.CancelledBy.PATIENT,
-                "cancellation_reason": "Unwell",
-                "late_cancellation": rng.random() < 0.5,
-            }
-        appointment = AppointmentFactory(
-            patient=rng.choice(patients),
-            practitioner=rng.choice([practitioner, other_practitioner]),
-            room=rng.choice(rooms),
-            start_at=start,
-            status=status,
-            **extra,
-        )
-        Appointment.objects.filter(pk=appointment.pk).update(
-            created_at=start - datetime.timedelta(hours=rng.choice([-30, -3, 5, 20, 72]))
-        )
-    # A cancelled twin at the same start, made long before: it starts with the
-    # visit, not later, so it must not count as the visit's rebooking.
-    for visit in Appointment.objects.filter(status="completed").order_by("start_at")[::4]:
-        twin = AppointmentFactory(
-            patient=visit.patient,
-            practitioner=visit.practitioner,
-            room=visit.room,
-            start_at=visit.start_at,
-            status="cancelled",
-            cancelled_at=visit.start_at - datetime.timedelta(days=1),
-            cancelled_by=Appointment.CancelledBy.CLINIC,
-            cancellation_reason="Moved",
-        )
-        Appointment.objects.filter(pk=twin.pk).update(
-            created_at=visit.start_at - datetime.timedelta(days=9)
-        )
+    random_bookings([practitioner, other_practitioner])
     first, last = datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)
     window = (day_bounds(first)[0], day_bounds(last)[1])
-    booked, room_booked, counts = _appointment_sums(first, last, period, now)
+    sums = live_sums(first, last, period, now)
+    booked, room_booked, counts = sums.booked, sums.room_booked, sums.counts
 
     everything = list(Appointment.objects.values_list("id", "patient_id", "start_at", "created_at"))
     in_range = list(
