@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -84,6 +84,7 @@ SELECT %(first)s::date + (bucket - 1), practitioner_id, room_id, booked_minutes,
 FROM ({APPOINTMENT_SUMS}) AS sums
 """  # noqa: S608 (constants only)
 COUNTS = ("due", "no_shows", "appointments", "late_cancellations", "completed", "rebooked")
+ATTENDANCE_FIELDS = ("due", "no_shows", "all", "late_cancellations", "completed", "rebooked")
 # A page's sorts (by patient for the window, ~12 MB for six months at full
 # scale) and its grouping fit in memory with this, not in the default 4 MB.
 SUMS_WORK_MEM = "32MB"
@@ -96,23 +97,25 @@ class Sums:
 
     booked: Counter = field(default_factory=Counter)
     room_booked: Counter = field(default_factory=Counter)
-    counts: dict[datetime.date, AttendanceCounts] = field(
-        default_factory=lambda: defaultdict(AttendanceCounts)
-    )
+    # Period start → the COUNTS so far: plain lists while rows are added (a
+    # page over two years by week adds 4,000 rows), AttendanceCounts at the end.
+    _totals: dict[datetime.date, list[int]] = field(default_factory=dict)
 
     def add(self, period: datetime.date, row: dict) -> None:
         if row["booked_minutes"]:  # not for cancellations alone: as the pure functions
             self.booked[(row["practitioner_id"], period)] += row["booked_minutes"]
             if row["room_id"] is not None:
                 self.room_booked[(row["room_id"], period)] += row["booked_minutes"]
-        self.counts[period] += AttendanceCounts(
-            due=row["due"],
-            no_shows=row["no_shows"],
-            all=row["appointments"],
-            late_cancellations=row["late_cancellations"],
-            completed=row["completed"],
-            rebooked=row["rebooked"],
-        )
+        totals = self._totals.setdefault(period, [0] * len(COUNTS))
+        for i, name in enumerate(COUNTS):
+            totals[i] += row[name]
+
+    @property
+    def counts(self) -> dict[datetime.date, AttendanceCounts]:
+        return {
+            period: AttendanceCounts(**dict(zip(ATTENDANCE_FIELDS, totals, strict=True)))
+            for period, totals in self._totals.items()
+        }
 
 
 def _params(first: datetime.date, last: datetime.date, now: datetime.datetime, buckets=None):
