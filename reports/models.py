@@ -103,8 +103,8 @@ class PracticeDay(models.Model):
     table is derived and rebuilt whole; it holds no patient."""
 
     day = models.DateField()
-    practitioner_id = models.IntegerField()
-    room_id = models.IntegerField(null=True)
+    practitioner_id = models.BigIntegerField()
+    room_id = models.BigIntegerField(null=True)
     booked_minutes = models.PositiveIntegerField()  # not cancelled
     due = models.PositiveIntegerField()  # not cancelled (and started: every stored day has)
     no_shows = models.PositiveIntegerField()

@@ -99,7 +99,8 @@ def utilisation_of(
     booked: Counter, working: dict[tuple[int, datetime.date], int], period: str
 ) -> dict[tuple[int, datetime.date], Rate]:
     """``utilisation`` from the minutes booked (not cancelled) by (id, period
-    start), as the page's SQL adds them up."""
+    start), as the page's SQL adds them up. ``working`` may be keyed by local
+    day or already by period start (a period start is its own period)."""
     capacity: Counter = Counter()
     period_of_day = {day: period_of(day, period) for day in {day for _, day in working}}
     for (owner, day), minutes in working.items():

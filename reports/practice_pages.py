@@ -1,5 +1,7 @@
 """What the practice-reports page shows (front desk and clinic admin; no
-clinical data), from a fixed number of queries whatever the range."""
+clinical data), from a number of queries that does not grow with the range
+or the data: it depends only on whether its days are stored
+(reports.practice_sums), live, or both."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from reports.practice import (
 )
 from reports.practice_sums import report_sums
 from reports.tables import Table
-from scheduling.availability import day_bounds, load_availability
+from scheduling.availability import clinic_zone, day_bounds, load_availability
 from scheduling.intervals import merge
 from scheduling.models import Appointment, Room, WaitlistEntry
 
@@ -157,7 +159,7 @@ def _new_patient_figures(window_start, window_end, starts) -> dict:
         "buckets": [window_start, *(day_bounds(start)[0] for start in starts[1:]), window_end],
         "window_start": window_start,
         "window_end": window_end,
-        "zone": timezone.get_current_timezone_name(),
+        "zone": clinic_zone().key,  # the zone day_bounds works in
         "cancelled": Appointment.Status.CANCELLED.value,
     }
     with connection.cursor() as cursor:

@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField()),
-                ('practitioner_id', models.IntegerField()),
-                ('room_id', models.IntegerField(null=True)),
+                ('practitioner_id', models.BigIntegerField()),
+                ('room_id', models.BigIntegerField(null=True)),
                 ('booked_minutes', models.PositiveIntegerField()),
                 ('due', models.PositiveIntegerField()),
                 ('no_shows', models.PositiveIntegerField()),

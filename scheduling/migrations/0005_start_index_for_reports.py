@@ -3,7 +3,10 @@ reports' range of months; it also serves send_reminders, so the partial
 (booked-only) index it replaces goes.
 
 Concurrently: a clinic's appointment table stays writable while it builds
-(about a second for 820,000 appointments).
+(about a second for 820,000 appointments). If the build fails (a deadlock, a
+cancelled deploy), PostgreSQL leaves an invalid index of that name and the
+rerun says it exists: ``DROP INDEX CONCURRENTLY IF EXISTS sched_appt_start_idx``
+and migrate again.
 """
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently

@@ -1,7 +1,8 @@
 """Random bookings for the practice reports' tests: two practitioners, two
 rooms, five patients, every status, appointments made before, on and after
-their day, cancelled twins at a visit's own start; 23 Feb to 31 Mar 2026, so
-across the clocks going forward (29 March, Europe/London)."""
+their day, cancelled twins at a visit's own start; 23 Feb to 31 Mar 2026,
+across the clocks going forward (29 March, Europe/London), and a few around
+their going back (25 October)."""
 
 import datetime
 import random
@@ -53,6 +54,23 @@ def random_bookings(practitioners, seed: int = 16) -> None:
             room=rooms[0],
             start_at=start,
             status="completed",
+        )
+        Appointment.objects.filter(pk=visit.pk).update(
+            created_at=start - datetime.timedelta(hours=rng.choice([-30, -3, 20]))
+        )
+    # The long day the clocks go back (25 October, 01:00 GMT: 01:00–02:00 local
+    # twice). 23:30 UTC on the 24th is 00:30 BST on the 25th; 00:30 and 01:30
+    # UTC are both 01:30 local; 23:30 UTC on the 25th is 23:30 GMT that day.
+    for n, start in enumerate(
+        datetime.datetime(2026, 10, 24, 23, 30, tzinfo=UTC) + datetime.timedelta(hours=hours)
+        for hours in (0, 1, 2, 24, 26)
+    ):
+        visit = AppointmentFactory(
+            patient=patients[n % 2],
+            practitioner=practitioners[n % len(practitioners)],
+            room=rooms[n % 2],
+            start_at=start,
+            status="completed" if n != 3 else "no_show",
         )
         Appointment.objects.filter(pk=visit.pk).update(
             created_at=start - datetime.timedelta(hours=rng.choice([-30, -3, 20]))

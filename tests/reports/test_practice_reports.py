@@ -193,36 +193,52 @@ def test_the_page_s_sql_sums_equal_the_pure_functions(practitioner, other_practi
     from scheduling.availability import day_bounds
     from scheduling.models import Appointment
 
-    now = datetime.datetime(2026, 3, 20, 12, tzinfo=UTC)
     random_bookings([practitioner, other_practitioner])
-    first, last = datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)
-    window = (day_bounds(first)[0], day_bounds(last)[1])
-    sums = live_sums(first, last, period, now)
-    booked, room_booked, counts = sums.booked, sums.room_booked, sums.counts
+    # March (the clocks go forward), seen from its middle; October (they go
+    # back: 01:00–02:00 twice), seen from after it.
+    for first, last, now in [
+        (
+            datetime.date(2026, 3, 1),
+            datetime.date(2026, 3, 31),
+            datetime.datetime(2026, 3, 20, 12, tzinfo=UTC),
+        ),
+        (
+            datetime.date(2026, 10, 1),
+            datetime.date(2026, 10, 31),
+            datetime.datetime(2026, 10, 28, 12, tzinfo=UTC),
+        ),
+    ]:
+        window = (day_bounds(first)[0], day_bounds(last)[1])
+        sums = live_sums(first, last, period, now)
+        booked, room_booked, counts = sums.booked, sums.room_booked, sums.counts
 
-    everything = list(Appointment.objects.values_list("id", "patient_id", "start_at", "created_at"))
-    in_range = list(
-        Appointment.objects.filter(start_at__gte=window[0], start_at__lt=window[1]).values_list(
-            "id", "patient_id", "practitioner_id", "room_id", "start_at", "end_at", "status",
-            "late_cancellation",
+        everything = list(
+            Appointment.objects.values_list("id", "patient_id", "start_at", "created_at")
         )
-    )  # fmt: skip
-    rebooked = rebooked_visits(
-        [(a[0], a[1], a[4], timezone.localdate(a[4])) for a in in_range if a[6] == "completed"],
-        [(patient, start, created) for _, patient, start, created in everything],
-        lambda day: day_bounds(day)[1],
-    )
-    assert rebooked  # the data exercise it
-    rows = [
-        AppointmentRow(
-            patient, practitioner_id, room, timezone.localdate(start),
-            int((end - start).total_seconds() // 60), status, late, start <= now, aid in rebooked,
+        in_range = list(
+            Appointment.objects.filter(start_at__gte=window[0], start_at__lt=window[1]).values_list(
+                "id", "patient_id", "practitioner_id", "room_id", "start_at", "end_at", "status",
+                "late_cancellation",
+            )
+        )  # fmt: skip
+        rebooked = rebooked_visits(
+            [(a[0], a[1], a[4], timezone.localdate(a[4])) for a in in_range if a[6] == "completed"],
+            [(patient, start, created) for _, patient, start, created in everything],
+            lambda day: day_bounds(day)[1],
         )
-        for aid, patient, practitioner_id, room, start, end, status, late in in_range
-    ]  # fmt: skip
-    assert utilisation_of(booked, {}, period) == utilisation(rows, {}, "practitioner_id", period)
-    assert utilisation_of(room_booked, {}, period) == utilisation(rows, {}, "room_id", period)
-    assert {k: c.figures for k, c in counts.items()} == attendance(rows, period)
+        assert rebooked  # the data exercise it
+        rows = [
+            AppointmentRow(
+                patient, practitioner_id, room, timezone.localdate(start),
+                int((end - start).total_seconds() // 60), status, late, start <= now, aid in rebooked,
+            )
+            for aid, patient, practitioner_id, room, start, end, status, late in in_range
+        ]  # fmt: skip
+        assert utilisation_of(booked, {}, period) == utilisation(
+            rows, {}, "practitioner_id", period
+        )
+        assert utilisation_of(room_booked, {}, period) == utilisation(rows, {}, "room_id", period)
+        assert {k: c.figures for k, c in counts.items()} == attendance(rows, period)
 
 
 @pytest.mark.django_db
