@@ -134,6 +134,19 @@ def small_svg_text_problem(page):
     return f"SVG text smaller than {MIN_SVG_TEXT_PX} px on the screen: {shown}"
 
 
+# Template syntax a person can read is a template bug (a {# comment #} over two
+# lines, an unclosed tag): session 5's base.html showed its htmx note on every page.
+TEMPLATE_TEXT = re.compile(r"\{[#%{]|[#%}]\}")
+
+
+def template_text_problem(page):
+    text = page.inner_text("body")
+    if found := TEMPLATE_TEXT.search(text):
+        around = text[max(found.start() - 40, 0) : found.end() + 40].replace("\n", " ")
+        return f"template syntax shown as text: …{around}…"
+    return None
+
+
 def axe_problems(page, django_admin=False):
     results = AXE.run(page, options=AXE_OPTIONS)
     problems = []
@@ -246,6 +259,8 @@ def test_every_page_fits_a_phone_and_passes_axe(page, live_server, demo_clinic, 
             found.append(wide)
         if small := small_svg_text_problem(page):
             found.append(small)
+        if leaked := template_text_problem(page):
+            found.append(leaked)
         found += axe_problems(page, django_admin)
         if found:
             problems.append(f"{label} {url}:\n    " + "\n    ".join(found))
@@ -277,3 +292,14 @@ def test_the_checks_name_what_the_issue_saw(page):
     # Positioned, the scrolling box keeps the label inside (static/css/clinic.css).
     page.evaluate("document.querySelector('.scroll').style.position = 'relative'")
     assert overflow_problem(page) is None
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_the_template_check_names_a_comment_left_open(page):
+    # Session 5's base.html: a {# … #} comment over lines is text, in the page.
+    page.set_content(
+        "<!doctype html><head>{# htmx must not inject\n inline styles #}</head><body><p>Hi</p>"
+    )
+    assert "{# htmx must not inject" in template_text_problem(page)
+    page.set_content("<!doctype html><p>A {sic} brace, 10 % off, and #1</p>")
+    assert template_text_problem(page) is None

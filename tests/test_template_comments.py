@@ -1,0 +1,20 @@
+"""Django's ``{# … #}`` comment ends on its own line: one spread over several
+lines is not a comment but text on the page (base.html's showed its htmx note
+above every page). Longer notes use ``{% comment %}``."""
+
+import re
+
+from django.conf import settings
+
+OPEN_WITHOUT_CLOSE = re.compile(r"\{#(?![^\n]*#\})")
+
+
+def test_no_django_template_comment_spans_lines():
+    found = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for path in sorted((settings.BASE_DIR / "templates").rglob("*"))
+        if path.is_file() and path.suffix in {".html", ".txt", ".svg", ".xml", ".ics"}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if OPEN_WITHOUT_CLOSE.search(line)
+    ]
+    assert not found, f"A {{# comment #}} must close on its line: {found}"
