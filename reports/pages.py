@@ -31,6 +31,7 @@ from reports.tables import (
     summary_table,
 )
 from sessions.models import PainCause
+from sessions.outcomes import ODI_BANDS
 
 CAUSE_LABELS = dict(PainCause.choices)
 MY_COURSES_SHOWN = 100
@@ -105,6 +106,14 @@ def _choose(user, params) -> _Choice:
     )
 
 
+_BAND_ORDER = {label: rank for rank, (_, label) in enumerate(ODI_BANDS)}
+
+
+def _band_rank(summary: Summary) -> int:
+    """Bands from least to most disability, "Not recorded" last (not A to Z)."""
+    return _BAND_ORDER.get(summary.label, len(_BAND_ORDER))
+
+
 SUMMARY_TABLES = ("summary", "by_visit", "cause", "severity", "protocol", "point_sets")
 
 
@@ -120,7 +129,9 @@ def _summary_tables(found: figures.Summaries) -> dict[str, Table]:
         ),
         "cause": summary_table("cause", "By cause", found.breakdown("cause", CAUSE_LABELS)),
         "severity": summary_table(
-            "severity", "By baseline severity (ODI band)", found.breakdown("band")
+            "severity",
+            "By baseline severity (ODI band)",
+            sorted(found.breakdown("band"), key=_band_rank),
         ),
         "protocol": summary_table(
             "protocol",

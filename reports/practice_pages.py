@@ -263,7 +263,7 @@ def build_practice_report(params, *, now: datetime.datetime | None = None) -> Pr
         [
             (
                 labels[s], f.count, *[f.by_source.get(key, 0) for key, _ in SOURCES],
-                "" if f.days_median is None else f.days_median,
+                "" if f.days_median is None else f"{f.days_median:g}",  # 12, 16, 16.5
                 "" if f.days_mean is None else f.days_mean, f.days_n,
             )
             for s in starts

@@ -198,3 +198,25 @@ def test_each_csv_has_the_page_s_table_from_its_own_queries(
         with django_assert_max_num_queries(3):
             assert pages.build_outcome_table(user, {"cause": "muscle_strain"}, key) == table
     assert pages.build_outcome_table(user, {}, "nonsense") is None
+
+
+def test_severity_bands_read_from_least_to_most_disability():
+    from types import SimpleNamespace
+
+    from reports.pages import _band_rank
+
+    labels = [
+        "Severe disability",
+        "Not recorded",
+        "Crippling back pain",
+        "Minimal disability",
+        "Moderate disability",
+    ]
+    ordered = sorted((SimpleNamespace(label=label) for label in labels), key=_band_rank)
+    assert [s.label for s in ordered] == [
+        "Minimal disability",
+        "Moderate disability",
+        "Severe disability",
+        "Crippling back pain",
+        "Not recorded",
+    ]
