@@ -47,19 +47,19 @@ class Layout:
     right: int
     inner: int  # gap between the y axis and the first / last session
     max_x_labels: int
-    # Between legend items: three a line, two a line; (0, 0): one a line.
-    legend_spacing: tuple[int, int]
+    # Between the two legend items of a line; 0: one a line.
+    legend_spacing: int
     # The words on the dashed line, formatted with noun (NPRS), goal (4) and unit ("" or " %").
     mic_label: str
 
 
 WIDE = Layout(
-    "", 640, 56, 24, 24, 10, (192, 290), "Minimal important change ({noun} {goal}{unit} or lower)"
+    "", 640, 56, 24, 24, 10, 290, "Minimal important change ({noun} {goal}{unit} or lower)"
 )
 # Shown up to 767 px: a 390 px phone draws it at about one unit a pixel. Its
 # text is a size larger (chart.css), so the y labels need more room, and the
 # label on the dashed line is shorter (the legend names the line in full).
-PHONE = Layout("-phone", 320, 54, 12, 16, 4, (0, 0), "Important change: {goal}{unit} or lower")
+PHONE = Layout("-phone", 320, 54, 12, 16, 4, 0, "Important change: {goal}{unit} or lower")
 WIDTH, LEFT, RIGHT = WIDE.width, WIDE.left, WIDE.right
 
 MIC_LABEL = "Minimal important change"
@@ -152,12 +152,10 @@ class LegendItem:
 
 
 def _legend_grid(count: int, layout: Layout) -> tuple[int, int]:
-    """(items a line, spacing) of a legend of ``count`` items: one line of three,
-    or lines of two when there are four; one item a line on a phone."""
-    three, two = layout.legend_spacing
-    if not three:
-        return 1, 0
-    return (3, three) if count <= 3 else (2, two)
+    """(items a line, spacing) of a legend of ``count`` items: lines of two (three
+    a line ran "…, squares" into the next item's line and cut the last one off
+    at the edge); one item a line on a phone."""
+    return (2, layout.legend_spacing) if layout.legend_spacing else (1, 0)
 
 
 def _legend(keys: list[str], layout: Layout) -> tuple[LegendItem, ...]:

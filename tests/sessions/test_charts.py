@@ -181,3 +181,16 @@ def test_the_phone_layout_draws_the_same_chart_narrower():
     svg = render(phone)
     assert 'aria-labelledby="trend-chart-phone-title trend-chart-phone-desc"' in svg
     assert 'data-testid="mic-nprs-phone"' in svg and 'data-testid="mic-nprs"' not in svg
+
+
+def test_the_wide_legend_has_two_items_a_line_so_none_runs_into_the_next():
+    # Three a line ran "Disability (ODI %), squares" into the dashed line's sample
+    # and cut "Minimal important change" off at the chart's edge.
+    chart = trend_chart(weekly((6, 40, None), (5, 30, None)))
+    lines: dict[str, list] = {}
+    for item in chart.legend:
+        lines.setdefault(item.y, []).append(float(item.line_start))
+    assert [len(starts) for starts in lines.values()] == [2, 1]
+    first, second = lines[chart.legend[0].y]
+    assert second - first >= 290  # room for the longest label, "Disability (ODI %), squares"
+    assert all(float(item.text_x) + 200 < 640 for item in chart.legend)
