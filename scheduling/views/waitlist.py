@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +23,11 @@ from scheduling.views.finder import chosen_patient
 PAGE_SIZE = 50
 
 
-def _find_url(entry: WaitlistEntry, today) -> str:
-    """Find a time for the entry: its type, practitioner and the dates still ahead."""
+def _find_url(entry: WaitlistEntry, today) -> str | None:
+    """Find a time for the entry: its type, practitioner and the dates still
+    ahead; None when its dates have passed (there is nothing left to search)."""
+    if entry.latest_date < today:
+        return None
     first = max(entry.earliest_date, today)
     last = max(first, min(entry.latest_date, first + timedelta(days=FIND_MAX_DAYS - 1)))
     query = {
@@ -54,13 +58,15 @@ def waitlist(request):
     else:
         patient = chosen_patient(request.GET["patient"]) if request.GET.get("patient") else None
 
+    today = timezone.localdate()
     entries = (
         WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING)
         .select_related("patient", "practitioner__user", "appointment_type")
-        .order_by("earliest_date", "created_at")
+        # Entries whose dates are still ahead first; those past them after.
+        .annotate(past=ExpressionWrapper(Q(latest_date__lt=today), BooleanField()))
+        .order_by("past", "earliest_date", "created_at")
     )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
     rows = [(entry, _find_url(entry, today)) for entry in page]
     context = {"form": form, "page": page, "rows": rows, "patient": patient}
     return render(request, "scheduling/waitlist.html", context)

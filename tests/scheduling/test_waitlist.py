@@ -309,3 +309,28 @@ def test_each_entry_links_to_find_a_time_for_it(client_for, front_desk, practiti
     assert form.cleaned_data["from_date"] == dt.date(2030, 1, 1)
     assert form.cleaned_data["to_date"] == dt.date(2030, 4, 2)
     assert response.context["patient"] == entry.patient
+
+
+def test_an_entry_past_its_dates_comes_last_and_offers_no_search(
+    client_for, front_desk, practitioner, nina, kind
+):
+    today = timezone.localdate()
+    past = WaitlistEntryFactory(
+        patient=nina,
+        appointment_type=kind,
+        earliest_date=today - dt.timedelta(days=60),
+        latest_date=today - dt.timedelta(days=30),
+    )
+    ahead = WaitlistEntryFactory(
+        patient=PatientFactory(),
+        appointment_type=kind,
+        earliest_date=today + dt.timedelta(days=5),
+        latest_date=today + dt.timedelta(days=20),
+    )
+    response = client_for(front_desk).get(URL)
+    rows = response.context["rows"]
+    assert [entry for entry, _ in rows] == [ahead, past]  # by the dates still ahead first
+    assert rows[0][1] is not None and rows[1][1] is None
+    page = response.content.decode()
+    assert page.count('data-testid="waitlist-past"') == 1
+    assert "Its dates have passed" in page
