@@ -62,6 +62,8 @@ class OutcomeReport:
 
 
 def _decision(course: CourseSummary) -> str:
+    if course.sessions < 2:  # the baseline is the latest score
+        return "One session: no change to measure yet"
     if not course.decidable:
         return "Too low to measure a change"
     return "Improved" if course.improved else "Not improved"

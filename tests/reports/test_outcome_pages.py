@@ -220,3 +220,13 @@ def test_severity_bands_read_from_least_to_most_disability():
         "Crippling back pain",
         "Not recorded",
     ]
+
+
+def test_a_course_of_one_session_is_not_called_not_improved():
+    from types import SimpleNamespace
+
+    from reports.pages import _decision
+
+    one = SimpleNamespace(sessions=1, decidable=True, improved=False)
+    assert _decision(one) == "One session: no change to measure yet"
+    assert _decision(SimpleNamespace(sessions=4, decidable=True, improved=False)) == "Not improved"
