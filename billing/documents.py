@@ -1,8 +1,12 @@
 """Invoices, receipts, credit notes and superbills as PDF, with fpdf2 (pure
 Python, installed from PyPI alone; no system packages at run time).
 
-fpdf2's built-in Helvetica covers Latin-1 (£, ä, ñ …); other characters are
-written without their accents, or as '?', rather than failing the document.
+The text is set in DejaVu Sans, kept in billing/fonts/ (free licence beside
+it) and embedded in each PDF as a subset of the letters used: a patient's name
+prints as it is spelt, "Dvořák" and "Wiśniewska" too (the core Helvetica held
+Latin-1 only and wrote "Dvorák"). A character the font lacks (Chinese, say) is
+written without its accent where that helps, else as '?', rather than failing
+the document.
 """
 
 from __future__ import annotations
@@ -10,51 +14,60 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from django.utils import timezone
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from billing.templatetags.billing import money
 
-FONT = "Helvetica"
+FONT = "DejaVu"
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT_FILES = {"": FONTS / "DejaVuSans.ttf", "B": FONTS / "DejaVuSans-Bold.ttf"}
 
 
-# Letters with no Latin-1 form that do not decompose into one.
-PLAIN = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Œ": "OE", "œ": "oe"})
+@cache
+def _covered() -> frozenset[int]:
+    """The code points both faces can draw."""
+    faces = [set(TTFont(path).getBestCmap()) for path in FONT_FILES.values()]
+    return frozenset(set.intersection(*faces))
 
 
-def latin1(text) -> str:
-    """Text the core PDF fonts can show: accents kept where Latin-1 has them."""
-    text = str(text).replace("−", "-").replace("–", "-").replace("—", "-").replace("€", "EUR ")
-    text = text.translate(PLAIN)
+def pdf_text(text) -> str:
+    """Text the embedded font can show: as it is where it can, else its
+    letters without their accents, else '?'."""
+    covered = _covered()
     out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
+    for char in str(text):
+        if ord(char) in covered or char in "\n\t":
             out.append(char)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if ord(c) in covered)
+        out.append(base or "?")
     return "".join(out)
 
 
 def pdf_money(amount, currency) -> str:
-    return latin1(money(amount, currency))
+    return pdf_text(money(amount, currency))
 
 
 class Document(FPDF):
     def __init__(self, title: str, clinic):
         super().__init__(format="A4")
+        for style, path in FONT_FILES.items():
+            self.add_font(FONT, style, path)
         self.doc_title, self.clinic = title, clinic
-        self.set_title(latin1(title))
-        self.set_author(latin1(clinic.name))
+        self.set_title(pdf_text(title))
+        self.set_author(pdf_text(clinic.name))
         self.set_auto_page_break(auto=True, margin=18)
         self.add_page()
 
     def header(self):
         self.set_font(FONT, "B", 14)
-        self.cell(0, 8, latin1(self.clinic.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 8, pdf_text(self.clinic.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=9)
         address = ", ".join(
             line.strip() for line in self.clinic.address.splitlines() if line.strip()
@@ -62,22 +75,22 @@ class Document(FPDF):
         contact = " · ".join(x for x in (self.clinic.phone, self.clinic.email) if x)
         for line in (address, contact):
             if line:
-                self.cell(0, 5, latin1(line.replace("·", "-")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                self.cell(0, 5, pdf_text(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(4)
 
     def footer(self):
         self.set_y(-14)
         self.set_font(FONT, size=8)
-        self.cell(0, 6, latin1(f"{self.doc_title} - page {self.page_no()}"), align="C")
+        self.cell(0, 6, pdf_text(f"{self.doc_title} - page {self.page_no()}"), align="C")
 
     def heading(self, text: str):
         self.set_font(FONT, "B", 16)
-        self.cell(0, 10, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 10, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=10)
 
     def line_of(self, text: str, bold: bool = False):
         self.set_font(FONT, "B" if bold else "", 10)
-        self.multi_cell(0, 5.5, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 5.5, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def rows(self, headings: list[str], rows: list[list[str]], widths=None):
         self.ln(2)
@@ -85,11 +98,11 @@ class Document(FPDF):
         with self.table(col_widths=widths, text_align="LEFT", line_height=6) as table:
             head = table.row()
             for text in headings:
-                head.cell(latin1(text))
+                head.cell(pdf_text(text))
             for values in rows:
                 row = table.row()
                 for text in values:
-                    row.cell(latin1(text))
+                    row.cell(pdf_text(text))
         self.ln(2)
 
     def bytes(self) -> bytes:
@@ -147,7 +160,7 @@ def invoice_pdf(page, clinic, settings, *, receipt: bool = False) -> bytes:
     totals.append(("Balance due", invoice.balance))
     for label, amount in totals:
         doc.set_font(FONT, "B" if label in ("Total", "Balance due") else "", 10)
-        doc.cell(150, 6, latin1(label), align="R")
+        doc.cell(150, 6, pdf_text(label), align="R")
         doc.cell(32, 6, pdf_money(amount, currency), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if receipt:
         doc.ln(3)

@@ -65,8 +65,13 @@ def test_a_credit_note_downloads_as_a_pdf(desk, front_desk):
     assert response.content.startswith(b"%PDF")
 
 
-def test_text_outside_latin1_is_written_plainly():
-    assert documents.latin1("Zoë Łukasz €5 − 2") == "Zoë Lukasz EUR 5 - 2"
+def test_names_print_as_they_are_spelt_and_what_the_font_lacks_plainly():
+    # The embedded DejaVu Sans: Czech, Polish, the euro and the minus sign as they are.
+    assert documents.pdf_text("Jean Dvořák, Zoë Wiśniewska-Łukasz €5 − 2") == (
+        "Jean Dvořák, Zoë Wiśniewska-Łukasz €5 − 2"
+    )
+    # No Chinese in the font: '?' rather than a broken document.
+    assert documents.pdf_text("王 Wang") == "? Wang"
 
 
 @pytest.mark.django_db
