@@ -47,7 +47,10 @@ def open_menu_entry(page, label):
         toggler.focus()
         page.keyboard.press("Enter")
         expect(toggler).to_have_attribute("aria-expanded", "true")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=label).click()
+    # The new page's own stylesheets (the progress chart's hides its wide copy on
+    # a phone) count only once it has loaded: until then both copies are "visible".
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=label).click()
 
 
 @pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
