@@ -28,7 +28,7 @@ from reports.practice import (
     utilisation_of,
     waitlist_fill,
 )
-from reports.practice_sums import report_sums
+from reports.practice_sums import period_bounds, report_sums
 from reports.tables import Table
 from scheduling.availability import clinic_zone, day_bounds, load_availability
 from scheduling.intervals import merge
@@ -156,7 +156,7 @@ def _new_patient_figures(window_start, window_end, starts) -> dict:
     """reports.practice.new_patients of the patients registered in the
     window, by the periods beginning at ``starts`` (one query)."""
     params = {
-        "buckets": [window_start, *(day_bounds(start)[0] for start in starts[1:]), window_end],
+        "buckets": period_bounds(starts, window_start, window_end),
         "window_start": window_start,
         "window_end": window_end,
         "zone": clinic_zone().key,  # the zone day_bounds works in

@@ -121,6 +121,13 @@ class Sums:
         }
 
 
+def period_bounds(starts, window_start, window_end) -> list[datetime.datetime]:
+    """width_bucket's UTC bounds of the periods beginning at ``starts``, cut
+    to the window. The first period may begin before the window (a week's
+    Monday): its rows still start on or after window_start, so bucket 1 is it."""
+    return [window_start, *(day_bounds(start)[0] for start in starts[1:]), window_end]
+
+
 def _params(first: datetime.date, last: datetime.date, now: datetime.datetime, buckets=None):
     """The SQL's parameters for the local days ``first`` to ``last``, bucketed
     by day unless ``buckets`` (ascending UTC bounds) are given."""
@@ -143,13 +150,7 @@ def live_sums(first, last, period: str, now, into: Sums | None = None) -> Sums:
     sums = into or Sums()
     starts = periods_between(first, last, period)
     params = _params(first, last, now)
-    # The first period may begin before ``first`` (a week's Monday): its rows
-    # still start on or after the window's start, so bucket 1 is right.
-    params["buckets"] = [
-        params["window_start"],
-        *(day_bounds(start)[0] for start in starts[1:]),
-        params["window_end"],
-    ]
+    params["buckets"] = period_bounds(starts, params["window_start"], params["window_end"])
     # SET LOCAL lasts to the end of the transaction: the page runs in none (no
     # ATOMIC_REQUESTS), so to the end of this block.
     with transaction.atomic(), connection.cursor() as cursor:
